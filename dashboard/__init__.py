@@ -1,0 +1,1 @@
+"""Animaréseau dashboards (Streamlit): read-only views over the same database."""

@@ -1,0 +1,42 @@
+"""Streamlit entry point: ``streamlit run dashboard/app.py``.
+
+A router (st.navigation) whose pages depend on the signed-in user's role,
+decided by the same policy as the web app.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the project root.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from dashboard.auth import current_principal, login_form, logout  # noqa: E402
+from models.accounts.roles import Role  # noqa: E402
+
+st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon="📊", layout="wide")
+
+VIEWS = Path(__file__).resolve().parent / "views"
+
+user = current_principal()
+if user is None:
+    page = st.navigation([st.Page(login_form, title="Connexion", icon="🔑")], position="hidden")
+    page.run()
+    st.stop()
+
+st.session_state["principal"] = user
+pages = [st.Page(str(VIEWS / "accueil.py"), title="Accueil", icon="🏠", default=True)]
+if user.can("network.view"):
+    pages.append(st.Page(str(VIEWS / "reseau.py"), title="Réseau", icon="🗺️"))
+
+with st.sidebar:
+    st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")
+    if st.button("Se déconnecter", key="logout"):
+        logout()
+
+st.navigation(pages).run()

@@ -1,0 +1,68 @@
+"""The user table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts.roles import Role
+from models.base import Audited, Base, TimestampMixin
+from models.network.orm import MissionLocale
+
+
+class User(Audited, TimestampMixin, Base):
+    """An account. Implements the attributes Flask-Login expects without importing it.
+
+    ``session_epoch`` is part of the login cookie's id: bumping it (password
+    reset, deactivation) logs the user out everywhere. ``version_id`` detects
+    concurrent edits of the same account.
+    """
+
+    __tablename__ = "app_user"
+    __audit_redact__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, create_constraint=True, name="role",
+             values_callable=lambda roles: [r.value for r in roles], validate_strings=True)
+    )
+    mission_locale_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mission_locale.id", ondelete="RESTRICT"), index=True
+    )
+    # Bound to the funder table once it exists (funding issue); nullable until then.
+    funder_id: Mapped[int | None] = mapped_column(index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    mission_locale: Mapped[MissionLocale | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        CheckConstraint("role <> 'ml' OR mission_locale_id IS NOT NULL", name="ml_has_scope"),
+    )
+
+    # --- what Flask-Login reads ---
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"

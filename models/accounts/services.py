@@ -1,0 +1,185 @@
+"""Writes on accounts. Each function validates everything first, then flushes; never commits.
+
+The caller (a request, a CLI command, a test) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.accounts.orm import User
+from models.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from models.accounts.roles import Role
+from models.base import utcnow
+from models.errors import ConcurrentEdit, Errors, PermissionDenied
+from models.network.orm import MissionLocale
+from models.policy import can, grantable_roles
+
+log = logging.getLogger(__name__)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == normalize_email(email))).first()
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None — the caller shows one generic error.
+
+    The password is checked even for an unknown e-mail, so response time does
+    not reveal which accounts exist.
+    """
+    user = find_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+@dataclass
+class UserData:
+    """What a form (or the CLI) submits about an account."""
+
+    email: str
+    full_name: str
+    role: Role | str
+    mission_locale_id: int | None = None
+    funder_id: int | None = None
+    active: bool = True
+
+
+def _validate(session: Session, actor: User | None, data: UserData, errors: Errors,
+              existing: User | None) -> Role | None:
+    email = normalize_email(data.email)
+    if not EMAIL_RE.match(email):
+        errors.add("email", "Adresse e-mail invalide.")
+    else:
+        other = find_by_email(session, email)
+        if other is not None and other is not existing:
+            errors.add("email", "Un compte existe déjà avec cette adresse e-mail.")
+    if not (data.full_name or "").strip():
+        errors.add("full_name", "Le nom est obligatoire.")
+    try:
+        role = Role(data.role)
+    except ValueError:
+        errors.add("role", "Rôle inconnu.")
+        return None
+    if actor is not None and role not in grantable_roles(actor):
+        # Keeping an account's current role is not granting it.
+        if existing is None or Role(existing.role) is not role:
+            errors.add("role", f"Vous ne pouvez pas attribuer le rôle « {role.label} ».")
+    if role is Role.ML:
+        if data.mission_locale_id is None:
+            errors.add("mission_locale_id",
+                       "Un compte « Mission locale » doit être rattaché à une mission locale.")
+        elif session.get(MissionLocale, data.mission_locale_id) is None:
+            errors.add("mission_locale_id", "Mission locale introuvable.")
+    return role
+
+
+def create_user(session: Session, actor: User | None, data: UserData, password: str) -> User:
+    """Create an account. ``actor`` None means a trusted entry point (seed, CLI)."""
+    if actor is not None and not can(actor, "users.view"):
+        raise PermissionDenied()
+    errors = Errors()
+    role = _validate(session, actor, data, errors, None)
+    for problem in password_problems(password, email=data.email):
+        errors.add("password", problem)
+    errors.raise_if_any()
+    assert role is not None
+    user = User(
+        email=normalize_email(data.email),
+        full_name=data.full_name.strip(),
+        role=role,
+        mission_locale_id=data.mission_locale_id if role is Role.ML else None,
+        funder_id=data.funder_id if role is Role.FINANCEUR else None,
+        active=data.active,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    log.info("user %s created by %s", user.email, getattr(actor, "email", "system"))
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    ) or 0
+
+
+def update_user(session: Session, actor: User | None, user: User, data: UserData,
+                *, expected_version: int | None = None) -> User:
+    """Update an account's identity, role, scope and active flag.
+
+    ``expected_version`` is the version the editor loaded; a different current
+    version means someone saved in between, and nothing is written.
+    """
+    if actor is not None and not can(actor, "users.manage", user):
+        raise PermissionDenied()
+    if expected_version is not None and expected_version != user.version_id:
+        raise ConcurrentEdit()
+    errors = Errors()
+    role = _validate(session, actor, data, errors, user)
+    was_admin = Role(user.role) is Role.ADMIN and user.active
+    stays_admin = role is Role.ADMIN and data.active
+    if was_admin and not stays_admin and _active_admins(session) <= 1:
+        errors.add("__all__", "Impossible : c'est le dernier compte administrateur actif.")
+    if actor is not None and actor.id == user.id:
+        if not data.active:
+            errors.add("active", "Vous ne pouvez pas désactiver votre propre compte.")
+        if role is not None and role is not Role(user.role):
+            errors.add("role", "Vous ne pouvez pas changer votre propre rôle.")
+    errors.raise_if_any()
+    assert role is not None
+    deactivated = user.active and not data.active
+    user.email = normalize_email(data.email)
+    user.full_name = data.full_name.strip()
+    user.role = role
+    user.mission_locale_id = data.mission_locale_id if role is Role.ML else None
+    user.funder_id = data.funder_id if role is Role.FINANCEUR else None
+    user.active = data.active
+    if deactivated:
+        user.session_epoch += 1  # logs them out everywhere
+    session.flush()
+    return user
+
+
+def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
+    """Reset (admin) or change (self) a password; other sessions of the user are closed."""
+    if actor is not None and actor.id != user.id and not can(actor, "users.manage", user):
+        raise PermissionDenied()
+    errors = Errors()
+    for problem in password_problems(password, email=user.email):
+        errors.add("password", problem)
+    errors.raise_if_any()
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    session.flush()
+
+
+def load_for_login(session: Session, cookie_id: str) -> User | None:
+    """Resolve Flask-Login's ``id:epoch`` cookie value to an active user, else None."""
+    try:
+        raw_id, raw_epoch = cookie_id.split(":", 1)
+        user_id, epoch = int(raw_id), int(raw_epoch)
+    except (ValueError, AttributeError):
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user

@@ -1,0 +1,5 @@
+"""Audit trail: who changed what, when, from any entry point."""
+
+from models.audit.context import set_actor
+
+__all__ = ["set_actor"]

@@ -1,0 +1,1 @@
+"""The regional network: the region and its missions locales."""

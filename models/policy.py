@@ -1,0 +1,87 @@
+"""The one authorization policy: who may do what, on which object.
+
+Every view of the web app, every dashboard page and every service asks
+``can(user, action, obj)``; list queries go through the ``scope_*`` helpers so
+that a mission locale user never receives another mission locale's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Select, false
+
+from models.accounts.roles import ARML_TEAM, NETWORK_READERS, Role
+from models.errors import PermissionDenied
+from models.network.orm import MissionLocale
+
+Rule = Callable[[Any, Any], bool]
+
+
+def _role(user: Any) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "active", False):
+        return None
+    return Role(user.role)
+
+
+def grantable_roles(user: Any) -> list[Role]:
+    """Roles this user may give to an account: admins all, animateurs only ``ml``."""
+    role = _role(user)
+    if role is Role.ADMIN:
+        return list(Role)
+    if role is Role.ANIMATEUR:
+        return [Role.ML]
+    return []
+
+
+def _manage_user(user: Any, target: Any) -> bool:
+    if _role(user) not in ARML_TEAM:
+        return False
+    return target is None or Role(target.role) in grantable_roles(user)
+
+
+def _view_mission_locale(user: Any, ml: MissionLocale | None) -> bool:
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return True
+    return role is Role.ML and ml is not None and ml.id == user.mission_locale_id
+
+
+RULES: dict[str, Rule] = {
+    # any signed-in, active account
+    "home.view": lambda u, o: _role(u) is not None,
+    # network-wide lists and dashboards
+    "network.view": lambda u, o: _role(u) in NETWORK_READERS,
+    "mission_locale.view": _view_mission_locale,
+    # accounts administration (list: ARML team; one account: only if its role is grantable)
+    "users.view": lambda u, o: _role(u) in ARML_TEAM,
+    "users.manage": _manage_user,
+    "audit.view": lambda u, o: _role(u) is Role.ADMIN,
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """True if ``user`` may perform ``action`` (on ``obj``). Unknown actions are a bug."""
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise KeyError(f"Unknown policy action {action!r}") from None
+    return bool(rule(user, obj))
+
+
+def require(user: Any, action: str, obj: Any = None) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied()
+
+
+def scope_missions_locales(stmt: Select, user: Any) -> Select:
+    """Restrict a select on MissionLocale (or its columns) to what the user may see."""
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return stmt
+    if role is Role.ML:
+        return stmt.where(MissionLocale.id == user.mission_locale_id)
+    return stmt.where(false())

@@ -1,0 +1,109 @@
+"""Animaréseau web app: the editing side. Thin: views call ``models/``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+import models  # noqa: F401  (registers every table and the audit listener)
+from models import policy
+from models.accounts.services import load_for_login
+from models.audit import set_actor
+from models.settings import instance_path
+from webapp.access import undeclared_endpoints
+from webapp.config import load_config
+from webapp.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(instance_path()))
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    from models.database import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    logging.basicConfig(level=logging.INFO)
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    _init_login(app)
+    _init_request_hooks(app)
+
+    from webapp import errors, filters
+    from webapp.admin import bp as admin_bp
+    from webapp.auth import bp as auth_bp
+    from webapp.cli import register_cli
+    from webapp.main import bp as main_bp
+    from webapp.network import bp as network_bp
+
+    for bp in (auth_bp, main_bp, network_bp, admin_bp):
+        app.register_blueprint(bp)
+    errors.register(app)
+    filters.register(app)
+    register_cli(app)
+
+    missing = undeclared_endpoints(app)
+    if missing:
+        raise RuntimeError(f"Routes sans déclaration d'accès : {', '.join(missing)}")
+    return app
+
+
+def _migrations_dir():
+    from models.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str):
+        return load_for_login(db.session, cookie_id)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _bind_actor() -> None:
+        user = current_user if current_user.is_authenticated else None
+        set_actor(db.session, user, via="web")
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
+
+    @app.context_processor
+    def _policy_helpers() -> dict[str, Any]:
+        def has(action: str, obj: Any = None) -> bool:
+            return policy.can(current_user, action, obj)
+
+        return {"has": has}

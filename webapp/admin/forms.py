@@ -1,0 +1,65 @@
+"""Account forms. They take their context (grantable roles, missions locales) as arguments."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from models.accounts.roles import Role
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # reported by the domain validation as "introuvable"
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Length(max=254)])
+    full_name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=120)])
+    role = SelectField("Rôle", validators=[DataRequired(REQUIRED)])
+    mission_locale_id = SelectField("Mission locale de rattachement", coerce=_optional_int,
+                                    validators=[Optional()], validate_choice=False)
+    active = BooleanField("Compte actif", default=True)
+    version_id = HiddenField()
+    submit = SubmitField("Enregistrer")
+
+    def __init__(self, *args, roles: list[Role], current_role: Role | None = None,
+                 missions_locales: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = list(roles)
+        if current_role is not None and current_role not in offered:
+            offered.insert(0, current_role)  # shown, so an unrelated edit keeps it
+        self.role.choices = [(r.value, r.label) for r in offered]
+        self.mission_locale_id.choices = [("", "— aucune —"), *missions_locales]
+
+
+class NewUserForm(UserForm):
+    password = PasswordField("Mot de passe initial", validators=[DataRequired(REQUIRED)])
+    confirm = PasswordField(
+        "Confirmation du mot de passe",
+        validators=[DataRequired(REQUIRED),
+                    EqualTo("password", "Les deux mots de passe ne correspondent pas.")],
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("Nouveau mot de passe", validators=[DataRequired(REQUIRED)])
+    confirm = PasswordField(
+        "Confirmation",
+        validators=[DataRequired(REQUIRED),
+                    EqualTo("password", "Les deux mots de passe ne correspondent pas.")],
+    )
+    submit = SubmitField("Réinitialiser le mot de passe")
+
+
+class ToggleActiveForm(FlaskForm):
+    version_id = HiddenField()
+    submit = SubmitField()

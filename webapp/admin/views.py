@@ -1,0 +1,200 @@
+"""/admin/utilisateurs: accounts administration; /admin/journal: the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from models.accounts.orm import User
+from models.accounts.passwords import MIN_LENGTH
+from models.accounts.queries import users_stmt
+from models.accounts.roles import Role
+from models.accounts.services import UserData, create_user, set_password, update_user
+from models.audit.orm import AuditEvent
+from models.audit.queries import history_of
+from models.errors import ConcurrentEdit, ValidationFailed
+from models.network.orm import MissionLocale
+from models.policy import can, grantable_roles
+from webapp.access import access, ensure
+from webapp.admin import bp
+from webapp.admin.forms import NewUserForm, PasswordResetForm, ToggleActiveForm, UserForm
+from webapp.extensions import db
+from webapp.forms_common import apply_errors
+from webapp.listing import list_page
+
+SORTABLE = {
+    "nom": User.full_name,
+    "email": User.email,
+    "role": User.role,
+    "derniere_connexion": User.last_login_at,
+}
+
+
+def _ml_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(MissionLocale.id, MissionLocale.name, MissionLocale.departement)
+        .order_by(MissionLocale.name))
+    return [(id_, f"{name} ({dep})") for id_, name, dep in rows]
+
+
+def _data(form: UserForm) -> UserData:
+    return UserData(
+        email=form.email.data or "",
+        full_name=form.full_name.data or "",
+        role=form.role.data or "",
+        mission_locale_id=form.mission_locale_id.data,
+        active=bool(form.active.data),
+    )
+
+
+def _version(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return -1
+
+
+@bp.route("/utilisateurs")
+@access("users.view")
+def users():
+    active_arg = request.args.get("statut", "tous")
+    active = {"actifs": True, "inactifs": False}.get(active_arg)
+    stmt = users_stmt(search=request.args.get("q", ""), role=request.args.get("role", ""),
+                      active=active)
+    listing = list_page(stmt, SORTABLE, "nom", tiebreak=User.id)
+    return render_template("admin/users.html", listing=listing, roles=list(Role),
+                           statut=active_arg, toggle_form=ToggleActiveForm())
+
+
+@bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
+@access("users.view")
+def user_new():
+    form = NewUserForm(roles=grantable_roles(current_user), missions_locales=_ml_choices())
+    if form.validate_on_submit():
+        try:
+            user = create_user(db.session, current_user, _data(form), form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Compte créé pour {user.full_name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None, min_length=MIN_LENGTH)
+
+
+@bp.route("/utilisateurs/<int:user_id>", methods=["GET", "POST"])
+@access("users.view")
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id)
+    ensure(user is not None)
+    editable = can(current_user, "users.manage", user)
+    form = UserForm(obj=user if request.method == "GET" else None,
+                    roles=grantable_roles(current_user), current_role=Role(user.role),
+                    missions_locales=_ml_choices())
+    if request.method == "GET":
+        form.role.data = Role(user.role).value
+        form.version_id.data = str(user.version_id)
+    elif not editable:
+        flash("Vous ne pouvez pas modifier ce compte.", "danger")
+    elif form.validate_on_submit():
+        try:
+            update_user(db.session, current_user, user, _data(form),
+                        expected_version=_version(form.version_id.data))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except ConcurrentEdit as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash("Compte mis à jour.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    history = history_of(db.session, User.__tablename__, user.id)[:20]
+    return render_template("admin/user_form.html", form=form, user=user, editable=editable,
+                           history=history, reset_form=PasswordResetForm(),
+                           toggle_form=ToggleActiveForm(), min_length=MIN_LENGTH)
+
+
+@bp.route("/utilisateurs/<int:user_id>/mot-de-passe", methods=["POST"])
+@access("users.view")
+def user_password(user_id: int):
+    user = db.session.get(User, user_id)
+    ensure(user is not None)
+    if not can(current_user, "users.manage", user):
+        flash("Vous ne pouvez pas modifier ce compte.", "danger")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            set_password(db.session, current_user, user, form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+        else:
+            db.session.commit()
+            flash(f"Mot de passe de {user.full_name} réinitialisé ; ses sessions ouvertes "
+                  "sont fermées. Transmettez-le par un canal sûr.", "success")
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "danger")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/utilisateurs/<int:user_id>/activation", methods=["POST"])
+@access("users.view")
+def user_toggle(user_id: int):
+    user = db.session.get(User, user_id)
+    ensure(user is not None)
+    form = ToggleActiveForm()
+    if not can(current_user, "users.manage", user):
+        flash("Vous ne pouvez pas modifier ce compte.", "danger")
+    elif form.validate_on_submit():
+        data = UserData(email=user.email, full_name=user.full_name, role=Role(user.role),
+                        mission_locale_id=user.mission_locale_id, funder_id=user.funder_id,
+                        active=not user.active)
+        try:
+            update_user(db.session, current_user, user, data,
+                        expected_version=_version(form.version_id.data))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+        except ConcurrentEdit as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            state = "réactivé" if user.active else "désactivé"
+            flash(f"Compte de {user.full_name} {state}.", "success")
+    return redirect(request.referrer if _same_site(request.referrer)
+                    else url_for("admin.users"))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+AUDIT_SORTABLE = {"date": AuditEvent.occurred_at, "entite": AuditEvent.entity}
+
+
+@bp.route("/journal")
+@access("audit.view")
+def audit():
+    stmt = select(AuditEvent)
+    entity = request.args.get("entite", "")
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    action = request.args.get("action", "")
+    if action in {"insert", "update", "delete"}:
+        stmt = stmt.where(AuditEvent.action == action)
+    listing = list_page(stmt, AUDIT_SORTABLE, "date", default_direction="desc",
+                        tiebreak=AuditEvent.id.desc())
+    entities = sorted(db.session.scalars(select(AuditEvent.entity).distinct()))
+    return render_template("admin/audit.html", listing=listing, entities=entities)

@@ -1,0 +1,19 @@
+"""Glue between domain validation errors and WTForms fields."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from models.errors import ValidationFailed
+
+
+def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
+    """Show each domain error next to its field (or at the top of the form)."""
+    for field_name, messages in exc.errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+        else:
+            for message in messages:
+                flash(message, "danger")

@@ -1,0 +1,53 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from models.accounts.orm import User
+from models.accounts.roles import Role
+from models.network.orm import MissionLocale
+from models.network.queries import current_region
+from models.policy import can
+from webapp.access import access, public
+from webapp.extensions import db
+from webapp.main import bp
+
+
+@bp.route("/")
+@access("home.view")
+def home():
+    session = db.session
+    stats = {}
+    if can(current_user, "network.view"):
+        stats["ml_active"] = session.scalar(
+            select(func.count()).select_from(MissionLocale).where(MissionLocale.active.is_(True)))
+        stats["departements"] = session.scalar(
+            select(func.count(func.distinct(MissionLocale.departement))))
+    if can(current_user, "users.view"):
+        stats["users_active"] = session.scalar(
+            select(func.count()).select_from(User).where(User.active.is_(True)))
+    return render_template(
+        "main/home.html",
+        region=current_region(session),
+        stats=stats,
+        my_ml=current_user.mission_locale if current_user.role == Role.ML else None,
+        dashboard_url=current_app.config["DASHBOARD_URL"],
+    )
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        status, code = "ok", 200
+    except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+        db.session.rollback()
+        status, code = "indisponible", 503
+    return jsonify({
+        "status": "ok" if code == 200 else "degraded",
+        "database": {"status": status, "backend": db.engine.dialect.name},
+    }), code
