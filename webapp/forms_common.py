@@ -8,6 +8,13 @@ from flask_wtf import FlaskForm
 from models.errors import ValidationFailed
 
 
+class Form(FlaskForm):
+    """Base form: WTForms' own messages in French (\"Ce champ est requis.\", …)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+
 def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
     """Show each domain error next to its field (or at the top of the form)."""
     for field_name, messages in exc.errors.items():

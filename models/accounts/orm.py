@@ -43,7 +43,9 @@ class User(Audited, TimestampMixin, Base):
 
     mission_locale: Mapped[MissionLocale | None] = relationship()
 
-    __mapper_args__ = {"version_id_col": version_id}
+    # The version is bumped by edits of the account only (not by a login), and every
+    # UPDATE still checks it in its WHERE clause, so a racing save fails instead of winning.
+    __mapper_args__ = {"version_id_col": version_id, "version_id_generator": False}
     __table_args__ = (
         CheckConstraint("role <> 'ml' OR mission_locale_id IS NOT NULL", name="ml_has_scope"),
     )

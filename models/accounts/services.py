@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from models.accounts.orm import User
 from models.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -153,9 +154,13 @@ def update_user(session: Session, actor: User | None, user: User, data: UserData
     user.mission_locale_id = data.mission_locale_id if role is Role.ML else None
     user.funder_id = data.funder_id if role is Role.FINANCEUR else None
     user.active = data.active
+    user.version_id += 1
     if deactivated:
         user.session_epoch += 1  # logs them out everywhere
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as exc:  # saved by someone else between our read and our write
+        raise ConcurrentEdit() from exc
     return user
 
 

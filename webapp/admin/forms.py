@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms import SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from models.accounts.roles import Role
+from webapp.forms_common import Form
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -21,10 +28,10 @@ def _optional_int(value):
         return -1  # reported by the domain validation as "introuvable"
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Length(max=254)])
     full_name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=120)])
-    role = SelectField("Rôle", validators=[DataRequired(REQUIRED)])
+    role = SelectField("Rôle", validators=[DataRequired(REQUIRED)], validate_choice=False)
     mission_locale_id = SelectField("Mission locale de rattachement", coerce=_optional_int,
                                     validators=[Optional()], validate_choice=False)
     active = BooleanField("Compte actif", default=True)
@@ -50,7 +57,7 @@ class NewUserForm(UserForm):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField("Nouveau mot de passe", validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(
         "Confirmation",
@@ -60,6 +67,6 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField("Réinitialiser le mot de passe")
 
 
-class ToggleActiveForm(FlaskForm):
+class ToggleActiveForm(Form):
     version_id = HiddenField()
     submit = SubmitField()

@@ -1,22 +1,23 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from webapp.forms_common import Form
 
 REQUIRED = "Ce champ est obligatoire."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=128)])
     remember = BooleanField("Rester connecté·e sur cet appareil")
     submit = SubmitField("Se connecter")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     submit = SubmitField("Se déconnecter")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)])
     password = PasswordField("Nouveau mot de passe", validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(

@@ -1,0 +1,193 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL.
+
+The schema is built once per backend by the real migrations; each test then
+starts from empty tables (truncation), never from a rebuilt schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Isolate local state (generated secret key, SQLite files) before the app is imported.
+_INSTANCE = Path(tempfile.mkdtemp(prefix="animareseau-test-instance-"))
+os.environ["ANIMARESEAU_INSTANCE_PATH"] = str(_INSTANCE)
+os.environ["ANIMARESEAU_ENV"] = "test"
+os.environ.pop("DATABASE_URL", None)
+
+import psycopg  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import delete, text  # noqa: E402
+
+from models.accounts.orm import User  # noqa: E402
+from models.accounts.passwords import hash_password  # noqa: E402
+from models.accounts.roles import Role  # noqa: E402
+from models.base import Base  # noqa: E402
+from models.network.orm import MissionLocale, Region  # noqa: E402
+from tests import pg  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+
+PASSWORD = "mot-de-passe-de-test"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_INSTANCE, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- databases
+@pytest.fixture(scope="session")
+def pg_cluster():
+    try:
+        cluster = pg.start_cluster()
+    except FileNotFoundError as exc:
+        pytest.skip(f"PostgreSQL absent de cette machine : {exc}")
+    yield cluster
+    cluster.stop()
+
+
+def _migrate(url: str) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated, empty database of each backend (built once per session)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        with psycopg.connect(f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute("CREATE DATABASE animareseau_test")
+        url = cluster.url("animareseau_test")
+    _migrate(url)
+    return url
+
+
+def _truncate(session) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            session.execute(delete(table))
+    session.commit()
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url):
+    """An app on a clean database of the current backend."""
+    application = make_app(database_url)
+    with application.app_context():
+        _truncate(db.session)
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """The app's session inside an app context (for direct domain calls)."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------- data
+_HASH: dict[str, str] = {}
+
+
+def fast_hash() -> str:
+    """One Argon2 hash of PASSWORD per test session: creating users stays cheap."""
+    if "h" not in _HASH:
+        _HASH["h"] = hash_password(PASSWORD)
+    return _HASH["h"]
+
+
+@pytest.fixture
+def world(app):
+    """A region, two missions locales and one active account per role.
+
+    Returns a dict of ids (not ORM objects, which would be detached).
+    """
+    with app.app_context():
+        s = db.session
+        region = Region(code="75", name="Nouvelle-Aquitaine", arml_name="ARML test")
+        ml_a = MissionLocale(region=region, code="33005", name="Mission locale du Libournais",
+                             departement="33", commune="Libourne")
+        ml_b = MissionLocale(region=region, code="64001", name="Mission locale Pau Pyrénées",
+                             departement="64", commune="Pau")
+        s.add_all([region, ml_a, ml_b])
+        s.flush()
+        users = {
+            "admin": User(email="admin@test.fr", full_name="Ada Admin", role=Role.ADMIN),
+            "animateur": User(email="anim@test.fr", full_name="Alain Anim", role=Role.ANIMATEUR),
+            "copil": User(email="copil@test.fr", full_name="Corinne Copil", role=Role.COPIL),
+            "ml": User(email="ml@test.fr", full_name="Marc Libourne", role=Role.ML,
+                       mission_locale_id=ml_a.id),
+            "financeur": User(email="fin@test.fr", full_name="Fanny Fin", role=Role.FINANCEUR),
+            # not a login identity: the object of account-management routes
+            "target": User(email="target@test.fr", full_name="Tina Pau", role=Role.ML,
+                           mission_locale_id=ml_b.id),
+        }
+        for u in users.values():
+            u.password_hash = fast_hash()
+        s.add_all(users.values())
+        s.commit()
+        ids = {name: u.id for name, u in users.items()}
+        ids.update(ml_a=ml_a.id, ml_b=ml_b.id, region=region.id)
+        emails = {name: u.email for name, u in users.items()}
+    return {"ids": ids, "emails": emails}
+
+
+ROLES = ["admin", "animateur", "copil", "ml", "financeur"]
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return client.post("/connexion", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client, world):
+    def _login(role: str):
+        response = login(client, world["emails"][role])
+        assert response.status_code == 302, f"login as {role} failed"
+        return client
+
+    return _login
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
