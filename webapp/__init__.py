@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_login import current_user
 
 import models  # noqa: F401  (registers every table and the audit listener)
@@ -84,6 +84,13 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        """PostgreSQL cannot store NUL in text: refuse it up front with a 400, not a 500."""
+        values = [*request.args.values(), *(request.form.values() if request.form else [])]
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.before_request
     def _bind_actor() -> None:
         user = current_user if current_user.is_authenticated else None

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import NO_VALUE
 
 from models.audit.context import actor_of
 from models.audit.orm import AuditEvent
-from models.base import Audited, utcnow
+from models.base import Audited, Base, utcnow
 
 REDACTED = "***"
 _IGNORED = {"created_at", "updated_at", "version_id"}
@@ -75,6 +75,20 @@ def _diff(obj: Audited) -> dict[str, list[Any]]:
 
 def _identity(obj: Audited) -> str:
     return "-".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
+def _noop_set(target, value, oldvalue, initiator):
+    return value
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _load_old_values(mapper, class_) -> None:
+    """Make setting an expired attribute load its old value first, so the diff has it."""
+    if not issubclass(class_, Audited):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(getattr(class_, attr.key), "set", _noop_set, active_history=True,
+                     retval=True)
 
 
 @event.listens_for(Session, "after_flush")

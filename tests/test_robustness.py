@@ -1,0 +1,71 @@
+"""Nothing a browser can send answers 500; error pages are in French."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+GARBAGE = "?page=-3&par_page=abc&tri=%27%3B--&ordre=sideways&q=%00%25_&role=roi&statut=x" \
+          "&departement=%F0%9F%92%A5&entite=<script>&action=drop"
+
+
+@pytest.mark.parametrize("who", ["admin", "ml"])
+def test_get_routes_survive_garbage_query_strings(app, login_as, world, who):
+    client = login_as(who)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint.endswith("static"):
+            continue
+        args = {name: world["ids"]["target"] for name in rule.arguments}
+        url = rule.build(args)[1] if rule.arguments else rule.rule
+        response = client.get(url + GARBAGE)
+        assert response.status_code < 500, url
+
+
+def test_forms_survive_garbage_posts(login_as, world):
+    client = login_as("admin")
+    target = world["ids"]["target"]
+    payloads = [{}, {"role": "x" * 5000}, {"mission_locale_id": "abc", "version_id": "zz"},
+                {"email": "\x00@\x00", "full_name": "\u202e" * 3, "role": "ml",
+                 "mission_locale_id": "999999"}]
+    for data in payloads:
+        for url in ("/admin/utilisateurs/nouveau", f"/admin/utilisateurs/{target}",
+                    f"/admin/utilisateurs/{target}/activation",
+                    f"/admin/utilisateurs/{target}/mot-de-passe", "/mon-compte/mot-de-passe",
+                    "/connexion"):
+            assert client.post(url, data=data).status_code < 500, (url, data)
+
+
+def test_french_error_pages(login_as, world):
+    client = login_as("ml")
+    not_found = client.get("/cette-page-n-existe-pas")
+    assert not_found.status_code == 404 and "Page introuvable" in not_found.get_data(as_text=True)
+    forbidden = client.get("/admin/utilisateurs")
+    assert forbidden.status_code == 403 and "Accès refusé" in forbidden.get_data(as_text=True)
+    wrong_method = client.get("/deconnexion")
+    assert wrong_method.status_code == 405
+
+
+def test_unexpected_error_gives_french_500_page(app, client, monkeypatch):
+    from webapp.main import views
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(views, "jsonify", boom)
+    response = client.get("/healthz")
+    assert response.status_code == 500
+    assert "Vos données n'ont pas été modifiées" in html.unescape(response.get_data(as_text=True))
+
+
+def test_healthz_reports_database(client, app):
+    payload = client.get("/healthz").get_json()
+    assert payload["status"] == "ok"
+    assert payload["database"]["backend"] in {"sqlite", "postgresql"}
+
+
+def test_assets_are_served_locally(client):
+    html = client.get("/connexion").get_data(as_text=True)
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
