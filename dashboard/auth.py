@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.data import session_scope
 from models import policy
 from models.accounts.orm import User
 from models.accounts.services import authenticate
 from models.audit import set_actor
-from dashboard.data import session_scope
 
 MAX_ATTEMPTS = 5
 LOCK_SECONDS = 60
@@ -47,7 +47,8 @@ def current_principal() -> Principal | None:
 
 def login_form() -> None:
     st.title("Animaréseau · Tableaux de bord")
-    st.caption("Connectez-vous avec votre compte Animaréseau (mêmes identifiants que l'application).")
+    st.caption("Connectez-vous avec votre compte Animaréseau "
+               "(mêmes identifiants que l'application).")
     locked_until = st.session_state.get("locked_until", 0.0)
     with st.form("login"):
         email = st.text_input("Adresse e-mail", key="login_email")

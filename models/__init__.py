@@ -4,13 +4,13 @@ Nothing in this package imports Flask request machinery or Streamlit, so the
 web app, the dashboard, the CLI and the PDF builders all share it.
 """
 
-from models.base import Base
+from models.accounts import orm as _accounts_orm  # noqa: F401
+from models.audit import listeners as _audit_listeners  # noqa: F401
 
 # Import every ORM module so that ``Base.metadata`` is complete as soon as the
 # package is imported (Alembic, the dashboard and the tests rely on it).
 from models.audit import orm as _audit_orm  # noqa: F401
+from models.base import Base
 from models.network import orm as _network_orm  # noqa: F401
-from models.accounts import orm as _accounts_orm  # noqa: F401
-from models.audit import listeners as _audit_listeners  # noqa: F401
 
 __all__ = ["Base"]

@@ -76,7 +76,8 @@ def build_network(session: Session) -> Region:
 
 
 def build_accounts(session: Session) -> int:
-    ml_ids = {code: id_ for code, id_ in session.execute(select(MissionLocale.code, MissionLocale.id))}
+    rows = session.execute(select(MissionLocale.code, MissionLocale.id))
+    ml_ids = {code: id_ for code, id_ in rows}
     created = 0
     for email, name, role, ml_code in DEMO_ACCOUNTS:
         if find_by_email(session, email) is not None:

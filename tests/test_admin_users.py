@@ -163,7 +163,8 @@ def test_password_reset_by_admin(app, login_as, world):
                            follow_redirects=True)
     assert "au moins 12 caractères" in response.get_data(as_text=True)
     response = client.post(f"/admin/utilisateurs/{target}/mot-de-passe",
-                           data={"password": "nouveau-secret-long", "confirm": "nouveau-secret-long"},
+                           data={"password": "nouveau-secret-long",
+                                 "confirm": "nouveau-secret-long"},
                            follow_redirects=True)
     assert "réinitialisé" in response.get_data(as_text=True)
     other = app.test_client()

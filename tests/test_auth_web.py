@@ -73,7 +73,8 @@ def test_password_reset_closes_other_sessions(app, world):
         set_password(db.session, None, user, "un nouveau mot de passe solide")
         db.session.commit()
     assert first.get("/").status_code == 302
-    assert login(second, world["emails"]["copil"], "un nouveau mot de passe solide").status_code == 302
+    response = login(second, world["emails"]["copil"], "un nouveau mot de passe solide")
+    assert response.status_code == 302
 
 
 def test_open_redirect_is_refused(client, world):

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.accounts.orm import User
-from models.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from models.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from models.accounts.roles import Role
 from models.base import utcnow
 from models.errors import ConcurrentEdit, Errors, PermissionDenied
@@ -79,10 +84,10 @@ def _validate(session: Session, actor: User | None, data: UserData, errors: Erro
     except ValueError:
         errors.add("role", "Rôle inconnu.")
         return None
-    if actor is not None and role not in grantable_roles(actor):
-        # Keeping an account's current role is not granting it.
-        if existing is None or Role(existing.role) is not role:
-            errors.add("role", f"Vous ne pouvez pas attribuer le rôle « {role.label} ».")
+    # Keeping an account's current role is not granting it.
+    keeps_role = existing is not None and Role(existing.role) is role
+    if actor is not None and role not in grantable_roles(actor) and not keeps_role:
+        errors.add("role", f"Vous ne pouvez pas attribuer le rôle « {role.label} ».")
     if role is Role.ML:
         if data.mission_locale_id is None:
             errors.add("mission_locale_id",

@@ -1,0 +1,56 @@
+"""Throughput of the main pages on the demo data, as ratios against /healthz in the same run.
+
+Usage: ``make bench`` (or ``.venv/bin/python bench/run.py [N]``). Prints, for each page, the
+mean time per request and its ratio to the trivial /healthz request, so results compare across
+machines. Uses a throwaway SQLite database; never part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("ANIMARESEAU_INSTANCE_PATH", tempfile.mkdtemp(prefix="animareseau-bench-"))
+os.environ.setdefault("ANIMARESEAU_ENV", "test")
+
+from flask_migrate import upgrade  # noqa: E402
+
+from seeds.demo import DEMO_PASSWORD, build_demo  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+
+PAGES = ["/", "/reseau/", "/reseau/?tri=commune&ordre=desc&q=mission", "/admin/utilisateurs",
+         "/admin/journal"]
+
+
+def _time(client, url: str, n: int) -> float:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(samples)
+
+
+def main(n: int = 200) -> None:
+    app = create_app({"WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "10000 per minute"})
+    with app.app_context():
+        upgrade()
+        build_demo(db.session)
+        db.session.commit()
+    client = app.test_client()
+    client.post("/connexion", data={"email": "admin@demo.arml.fr", "password": DEMO_PASSWORD})
+    baseline = _time(client, "/healthz", n)
+    print(f"{'page':45} {'médiane (ms)':>12} {'ratio /healthz':>15}")
+    print(f"{'/healthz (référence)':45} {baseline * 1000:12.2f} {1:15.1f}")
+    for url in PAGES:
+        t = _time(client, url, n)
+        print(f"{url:45} {t * 1000:12.2f} {t / baseline:15.1f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
