@@ -19,20 +19,23 @@ if str(ROOT) not in sys.path:
 from dashboard.auth import current_principal, login_form, logout  # noqa: E402
 from models.accounts.roles import Role  # noqa: E402
 
-st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon=":material/bar_chart:",
+                   layout="wide")
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
 user = current_principal()
 if user is None:
-    page = st.navigation([st.Page(login_form, title="Connexion", icon="🔑")], position="hidden")
+    login_page = st.Page(login_form, title="Connexion", icon=":material/login:")
+    page = st.navigation([login_page], position="hidden")
     page.run()
     st.stop()
 
 st.session_state["principal"] = user
-pages = [st.Page(str(VIEWS / "accueil.py"), title="Accueil", icon="🏠", default=True)]
+pages = [st.Page(str(VIEWS / "accueil.py"), title="Accueil", icon=":material/home:",
+                 default=True)]
 if user.can("network.view"):
-    pages.append(st.Page(str(VIEWS / "reseau.py"), title="Réseau", icon="🗺️"))
+    pages.append(st.Page(str(VIEWS / "reseau.py"), title="Réseau", icon=":material/map:"))
 
 with st.sidebar:
     st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")

@@ -38,6 +38,7 @@ st.plotly_chart(fig, use_container_width=True, key="chart_departements")
 
 st.subheader("Liste")
 deps = sorted(table["Département"].unique())
-chosen = st.multiselect("Filtrer par département", deps, key="filter_dep")
+chosen = st.multiselect("Filtrer par département", deps, key="filter_dep",
+                        placeholder="Tous les départements")
 shown = table[table["Département"].isin(chosen)] if chosen else table
 st.dataframe(shown, hide_index=True, use_container_width=True)
