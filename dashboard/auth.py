@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -40,42 +41,69 @@ def current_principal() -> Principal | None:
     with session_scope() as session:
         user = session.get(User, user_id)
         if user is None or not user.active or user.session_epoch != st.session_state.get("epoch"):
-            st.session_state.pop("user_id", None)
+            for key in ("user_id", "epoch", "principal"):
+                st.session_state.pop(key, None)
             return None
         return Principal(user.id, user.full_name, str(user.role), user.mission_locale_id)
+
+
+class _Throttle:
+    """Failed sign-ins per e-mail, shared by every browser session of this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, email: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(email, []) if now - t < LOCK_SECONDS]
+            self._failures[email] = recent
+            return len(recent) >= MAX_ATTEMPTS
+
+    def fail(self, email: str) -> None:
+        with self._lock:
+            self._failures.setdefault(email, []).append(time.monotonic())
+
+    def clear(self, email: str) -> None:
+        with self._lock:
+            self._failures.pop(email, None)
+
+
+@st.cache_resource
+def _throttle() -> _Throttle:
+    return _Throttle()
 
 
 def login_form() -> None:
     st.title("Animaréseau · Tableaux de bord")
     st.caption("Connectez-vous avec votre compte Animaréseau "
                "(mêmes identifiants que l'application).")
-    locked_until = st.session_state.get("locked_until", 0.0)
     with st.form("login"):
         email = st.text_input("Adresse e-mail", key="login_email")
         password = st.text_input("Mot de passe", type="password", key="login_password")
         submitted = st.form_submit_button("Se connecter", type="primary", key="login_submit")
     if not submitted:
         return
-    if time.monotonic() < locked_until:
+    key = (email or "").strip().lower()
+    throttle = _throttle()
+    if throttle.blocked(key):
         st.error("Trop de tentatives. Patientez une minute avant de réessayer.")
         return
     with session_scope() as session:
         set_actor(session, None, via="dashboard")
         user = authenticate(session, email, password)
         if user is not None:
-            st.session_state.update(user_id=user.id, epoch=user.session_epoch, attempts=0)
+            st.session_state.update(user_id=user.id, epoch=user.session_epoch)
     if user is None:
-        attempts = st.session_state.get("attempts", 0) + 1
-        st.session_state["attempts"] = attempts
-        if attempts >= MAX_ATTEMPTS:
-            st.session_state["locked_until"] = time.monotonic() + LOCK_SECONDS
-            st.session_state["attempts"] = 0
+        throttle.fail(key)
         st.error("Adresse e-mail ou mot de passe incorrect, ou compte désactivé.")
         return
+    throttle.clear(key)
     st.rerun()
 
 
 def logout() -> None:
-    for key in ("user_id", "epoch"):
+    for key in ("user_id", "epoch", "principal"):
         st.session_state.pop(key, None)
     st.rerun()

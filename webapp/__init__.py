@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 import models  # noqa: F401  (registers every table and the audit listener)
@@ -77,6 +77,14 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # No "please sign in" banner for someone simply opening the home page.
+        if request.path != "/":
+            flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")
+                                if request.path != "/" else None))
 
     @login_manager.user_loader
     def load_user(cookie_id: str):

@@ -34,11 +34,11 @@ fig = px.bar(
 )
 fig.update_layout(separators=", ", legend_title_text="", xaxis_title="", yaxis_title="",
                   margin={"t": 50, "l": 10, "r": 10, "b": 10})
-st.plotly_chart(fig, use_container_width=True, key="chart_departements")
+st.plotly_chart(fig, width="stretch", key="chart_departements")
 
 st.subheader("Liste")
 deps = sorted(table["Département"].unique())
 chosen = st.multiselect("Filtrer par département", deps, key="filter_dep",
                         placeholder="Tous les départements")
 shown = table[table["Département"].isin(chosen)] if chosen else table
-st.dataframe(shown, hide_index=True, use_container_width=True)
+st.dataframe(shown, hide_index=True, width="stretch")

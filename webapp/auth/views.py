@@ -40,16 +40,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    error = None
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is None:
-            form.password.errors = [BAD_CREDENTIALS]
+            error = BAD_CREDENTIALS
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(f"Bienvenue, {user.full_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, error=error)
 
 
 @bp.route("/deconnexion", methods=["POST"])
