@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (registers tables and the audit listener)
 from models.accounts.orm import User
-from models.database import make_engine, make_sessionmaker
+from models.database import make_engine, make_sessionmaker, transaction
 from models.network.queries import missions_by_departement, missions_locales_stmt
 from models.settings import database_url
 
@@ -29,16 +29,9 @@ def engine(url: str) -> Engine:
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A unit of work on the shared database: commit once, roll back on error."""
-    session = make_sessionmaker(engine(database_url()))()
-    session.info["via"] = "dashboard"
-    try:
+    with transaction(make_sessionmaker(engine(database_url()))) as session:
+        session.info["via"] = "dashboard"
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @st.cache_data(ttl=60, show_spinner=False)

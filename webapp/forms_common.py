@@ -15,6 +15,13 @@ class Form(FlaskForm):
         locales = ("fr_FR", "fr")
 
 
+def flash_errors(errors: dict[str, list[str]]) -> None:
+    """For forms posted from another page (buttons on a list): messages as banners."""
+    for messages in errors.values():
+        for message in messages:
+            flash(message, "danger")
+
+
 def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
     """Show each domain error next to its field (or at the top of the form)."""
     for field_name, messages in exc.errors.items():

@@ -20,7 +20,7 @@ from webapp.access import access, ensure
 from webapp.admin import bp
 from webapp.admin.forms import NewUserForm, PasswordResetForm, ToggleActiveForm, UserForm
 from webapp.extensions import db
-from webapp.forms_common import apply_errors
+from webapp.forms_common import apply_errors, flash_errors
 from webapp.listing import list_page
 
 SORTABLE = {
@@ -132,17 +132,13 @@ def user_password(user_id: int):
             set_password(db.session, current_user, user, form.password.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            for messages in exc.errors.values():
-                for message in messages:
-                    flash(message, "danger")
+            flash_errors(exc.errors)
         else:
             db.session.commit()
             flash(f"Mot de passe de {user.full_name} réinitialisé ; ses sessions ouvertes "
                   "sont fermées. Transmettez-le par un canal sûr.", "success")
     else:
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "danger")
+        flash_errors(form.errors)
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
@@ -163,9 +159,7 @@ def user_toggle(user_id: int):
                         expected_version=_version(form.version_id.data))
         except ValidationFailed as exc:
             db.session.rollback()
-            for messages in exc.errors.values():
-                for message in messages:
-                    flash(message, "danger")
+            flash_errors(exc.errors)
         except ConcurrentEdit as exc:
             db.session.rollback()
             flash(str(exc), "warning")
