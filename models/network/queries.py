@@ -52,6 +52,20 @@ def missions_by_departement(session: Session, user: User) -> list[DepartementCou
     return [DepartementCount(dep, departement_label(dep), a, i) for dep, (a, i) in counts.items()]
 
 
+@dataclass(frozen=True)
+class NetworkSummary:
+    active: int
+    departements: int
+
+
+def network_summary(session: Session, user: User) -> NetworkSummary:
+    """Headline figures of the network, in the user's scope."""
+    base = scope_missions_locales(select(MissionLocale), user).subquery()
+    active = session.scalar(select(func.count()).select_from(base).where(base.c.active.is_(True)))
+    deps = session.scalar(select(func.count(func.distinct(base.c.departement))))
+    return NetworkSummary(active or 0, deps or 0)
+
+
 def departements_in_use(session: Session, user: User) -> list[tuple[str, str]]:
     stmt = scope_missions_locales(select(MissionLocale.departement), user).distinct()
     codes = sorted(session.scalars(stmt))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from models.accounts.orm import User
+from models.accounts.queries import active_accounts_count
 from models.accounts.roles import Role
-from models.network.orm import MissionLocale
-from models.network.queries import current_region
+from models.network.queries import current_region, network_summary
 from models.policy import can
 from webapp.access import access, public
 from webapp.extensions import db
@@ -22,13 +21,10 @@ def home():
     session = db.session
     stats = {}
     if can(current_user, "network.view"):
-        stats["ml_active"] = session.scalar(
-            select(func.count()).select_from(MissionLocale).where(MissionLocale.active.is_(True)))
-        stats["departements"] = session.scalar(
-            select(func.count(func.distinct(MissionLocale.departement))))
+        summary = network_summary(session, current_user)
+        stats["ml_active"], stats["departements"] = summary.active, summary.departements
     if can(current_user, "users.view"):
-        stats["users_active"] = session.scalar(
-            select(func.count()).select_from(User).where(User.active.is_(True)))
+        stats["users_active"] = active_accounts_count(session)
     return render_template(
         "main/home.html",
         region=current_region(session),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from models.accounts.orm import User
+from models.accounts.queries import accounts_of_mission_locale
 from models.network.orm import MissionLocale
 from models.network.queries import departements_in_use, missions_locales_stmt
 from models.policy import can
@@ -49,6 +49,5 @@ def detail(ml_id: int):
     ensure(ml is not None and can(current_user, "mission_locale.view", ml))
     accounts = []
     if can(current_user, "users.view"):
-        accounts = list(db.session.scalars(
-            db.select(User).where(User.mission_locale_id == ml.id).order_by(User.full_name)))
+        accounts = accounts_of_mission_locale(db.session, ml.id)
     return render_template("network/detail.html", ml=ml, accounts=accounts)
