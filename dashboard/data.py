@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import models  # noqa: F401  (registers tables and the audit listener)
 from models.accounts.orm import User
 from models.database import make_engine, make_sessionmaker, transaction
+from models.network.orm import MissionLocale
 from models.network.queries import missions_by_departement, missions_locales_stmt
 from models.settings import database_url
 
@@ -51,7 +52,7 @@ def network_table(user_id: int) -> pd.DataFrame:
     with session_scope() as session:
         user = session.get(User, user_id)
         stmt = missions_locales_stmt(user)
-        mls = session.scalars(stmt.order_by(models.network.orm.MissionLocale.name)).all()
+        mls = session.scalars(stmt.order_by(MissionLocale.name)).all()
         rows = [{"Code": ml.code, "Mission locale": ml.name, "Département": ml.departement,
                  "Siège": ml.commune, "Direction": ml.director_name or "",
                  "Active": "oui" if ml.active else "non"} for ml in mls]

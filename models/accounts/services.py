@@ -169,6 +169,15 @@ def update_user(session: Session, actor: User | None, user: User, data: UserData
     return user
 
 
+def set_active(session: Session, actor: User | None, user: User, active: bool,
+               *, expected_version: int | None = None) -> User:
+    """Deactivate or reactivate an account, with every rule of ``update_user``."""
+    data = UserData(email=user.email, full_name=user.full_name, role=Role(user.role),
+                    mission_locale_id=user.mission_locale_id, funder_id=user.funder_id,
+                    active=active)
+    return update_user(session, actor, user, data, expected_version=expected_version)
+
+
 def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
     """Reset (admin) or change (self) a password; other sessions of the user are closed."""
     if actor is not None and actor.id != user.id and not can(actor, "users.manage", user):

@@ -10,7 +10,13 @@ from models.accounts.orm import User
 from models.accounts.passwords import MIN_LENGTH
 from models.accounts.queries import users_stmt
 from models.accounts.roles import Role
-from models.accounts.services import UserData, create_user, set_password, update_user
+from models.accounts.services import (
+    UserData,
+    create_user,
+    set_active,
+    set_password,
+    update_user,
+)
 from models.audit.orm import AuditEvent
 from models.audit.queries import history_of
 from models.errors import ConcurrentEdit, ValidationFailed
@@ -151,12 +157,9 @@ def user_toggle(user_id: int):
     if not can(current_user, "users.manage", user):
         flash("Vous ne pouvez pas modifier ce compte.", "danger")
     elif form.validate_on_submit():
-        data = UserData(email=user.email, full_name=user.full_name, role=Role(user.role),
-                        mission_locale_id=user.mission_locale_id, funder_id=user.funder_id,
-                        active=not user.active)
         try:
-            update_user(db.session, current_user, user, data,
-                        expected_version=_version(form.version_id.data))
+            set_active(db.session, current_user, user, not user.active,
+                       expected_version=_version(form.version_id.data))
         except ValidationFailed as exc:
             db.session.rollback()
             flash_errors(exc.errors)
