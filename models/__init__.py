@@ -12,5 +12,6 @@ from models.audit import listeners as _audit_listeners  # noqa: F401
 from models.audit import orm as _audit_orm  # noqa: F401
 from models.base import Base
 from models.network import orm as _network_orm  # noqa: F401
+from models.programme import orm as _programme_orm  # noqa: F401
 
 __all__ = ["Base"]

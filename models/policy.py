@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, select
 
 from models.accounts.roles import ARML_TEAM, NETWORK_READERS, Role
 from models.errors import PermissionDenied
@@ -50,6 +50,16 @@ def _view_mission_locale(user: Any, ml: MissionLocale | None) -> bool:
     return role is Role.ML and ml is not None and ml.id == user.mission_locale_id
 
 
+def _view_action(user: Any, action: Any) -> bool:
+    """Team and copil see every action; a mission locale only those it takes part in."""
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return True
+    if role is not Role.ML or action is None:
+        return False
+    return any(link.mission_locale_id == user.mission_locale_id for link in action.ml_links)
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -60,6 +70,13 @@ RULES: dict[str, Rule] = {
     "users.view": lambda u, o: _role(u) in ARML_TEAM,
     "users.manage": _manage_user,
     "audit.view": lambda u, o: _role(u) is Role.ADMIN,
+    # programme régional d'animation: the team edits, the copil reads, a mission locale
+    # sees the actions it takes part in (never budgets, team or other actions)
+    "programme.view": lambda u, o: _role(u) in NETWORK_READERS or _role(u) is Role.ML,
+    "programme.overview": lambda u, o: _role(u) in NETWORK_READERS,
+    "programme.manage": lambda u, o: _role(u) in ARML_TEAM,
+    "programme.reference": lambda u, o: _role(u) is Role.ADMIN,
+    "action.view": _view_action,
 }
 
 
@@ -75,6 +92,20 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 def require(user: Any, action: str, obj: Any = None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied()
+
+
+def scope_actions(stmt: Select, user: Any) -> Select:
+    """Restrict a select on Action to what the user may see (see ``_view_action``)."""
+    from models.programme.orm import Action, ActionMissionLocale
+
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return stmt
+    if role is Role.ML:
+        return stmt.where(Action.id.in_(
+            select(ActionMissionLocale.action_id)
+            .where(ActionMissionLocale.mission_locale_id == user.mission_locale_id)))
+    return stmt.where(false())
 
 
 def scope_missions_locales(stmt: Select, user: Any) -> Select:

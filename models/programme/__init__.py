@@ -1,0 +1,1 @@
+"""Programme régional d'animation: axes, programmes, actions, team, copil meetings."""
