@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALE = "fr_FR"
 TIMEZONE = ZoneInfo("Europe/Paris")
@@ -45,6 +45,13 @@ def format_number(value: Decimal | int | float | None, *, digits: int = 0, empty
         return empty
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_ratio(value: Decimal | float | None, *, empty: str = "—") -> str:
+    """``62 %`` from a fraction (0.62); None (nothing to measure) gives ``empty``."""
+    if value is None:
+        return empty
+    return format_percent(value, format="#,##0 %", locale=LOCALE)
 
 
 def _local(value: datetime) -> datetime:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import StopValidation
 
 from models.errors import ValidationFailed
+from models.money import AmountError, decimal_to_input, parse_decimal
 
 
 class Form(FlaskForm):
@@ -31,3 +34,57 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
         else:
             for message in messages:
                 flash(message, "danger")
+
+
+class DecimalTextField(StringField):
+    """A number typed the French way (``1 234,56``, ``1234.56``, ``1 234,56 €``).
+
+    Parsing goes through ``models.money`` (never float); a bad value becomes a
+    French field error and the typed text is kept in the form.
+    """
+
+    def __init__(self, label=None, validators=None, places: int = 2, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+        self.parse_error: str | None = None
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.parse_error = None
+        try:
+            self.data = parse_decimal(self.raw, places=self.places)
+        except AmountError as exc:
+            self.data = None
+            self.parse_error = str(exc)
+
+    def pre_validate(self, form):
+        if self.parse_error:
+            raise StopValidation(self.parse_error)
+
+    def _value(self):
+        if getattr(self, "raw", None) is not None and self.parse_error:
+            return self.raw
+        return decimal_to_input(self.data) if self.data is not None else ""
+
+
+def lines(text: str | None) -> list[str]:
+    """A textarea with one entry per line, as a clean list."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def optional_int(value):
+    """Coerce for optional select fields: '' → None; garbage → -1 (domain says "introuvable")."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def version_of(raw: str | None) -> int | None:
+    """The version an editor loaded (hidden field); garbage never matches a real version."""
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return -1

@@ -14,25 +14,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from models.accounts.roles import Role
-from webapp.forms_common import Form
+from webapp.forms_common import Form, optional_int
 
 REQUIRED = "Ce champ est obligatoire."
-
-
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # reported by the domain validation as "introuvable"
 
 
 class UserForm(Form):
     email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Length(max=254)])
     full_name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=120)])
     role = SelectField("Rôle", validators=[DataRequired(REQUIRED)], validate_choice=False)
-    mission_locale_id = SelectField("Mission locale de rattachement", coerce=_optional_int,
+    mission_locale_id = SelectField("Mission locale de rattachement", coerce=optional_int,
                                     validators=[Optional()], validate_choice=False)
     active = BooleanField("Compte actif", default=True)
     version_id = HiddenField()

@@ -26,7 +26,7 @@ from webapp.access import access, ensure
 from webapp.admin import bp
 from webapp.admin.forms import NewUserForm, PasswordResetForm, ToggleActiveForm, UserForm
 from webapp.extensions import db
-from webapp.forms_common import apply_errors, flash_errors
+from webapp.forms_common import apply_errors, flash_errors, version_of
 from webapp.listing import list_page
 
 SORTABLE = {
@@ -52,13 +52,6 @@ def _data(form: UserForm) -> UserData:
         mission_locale_id=form.mission_locale_id.data,
         active=bool(form.active.data),
     )
-
-
-def _version(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return -1
 
 
 @bp.route("/utilisateurs")
@@ -107,7 +100,7 @@ def user_edit(user_id: int):
     elif form.validate_on_submit():
         try:
             update_user(db.session, current_user, user, _data(form),
-                        expected_version=_version(form.version_id.data))
+                        expected_version=version_of(form.version_id.data))
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -159,7 +152,7 @@ def user_toggle(user_id: int):
     elif form.validate_on_submit():
         try:
             set_active(db.session, current_user, user, not user.active,
-                       expected_version=_version(form.version_id.data))
+                       expected_version=version_of(form.version_id.data))
         except ValidationFailed as exc:
             db.session.rollback()
             flash_errors(exc.errors)

@@ -1,0 +1,47 @@
+"""Lookups shared by the programme views: objects in scope or 404, form choices."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from models.network.orm import MissionLocale
+from models.policy import can
+from models.programme import queries
+from models.programme.orm import Action, Programme
+from webapp.access import ensure
+from webapp.extensions import db
+
+
+def today() -> date:
+    return date.today()
+
+
+def programme_or_404(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    ensure(programme is not None)
+    return programme
+
+
+def action_or_404(action_id: int) -> Action:
+    """The action if the current user may see it; otherwise it does not exist (404)."""
+    action = db.session.get(Action, action_id)
+    ensure(action is not None and can(current_user, "action.view", action))
+    return action
+
+
+def objective_choices() -> list[tuple[int, str]]:
+    return [(o.id, f"{o.code} — {o.title}") for o in queries.objectives(db.session)]
+
+
+def member_choices(year: int | None = None) -> list[tuple[int, str]]:
+    return [(m.id, f"{m.full_name} ({m.function})") for m in queries.team(db.session, year=year)]
+
+
+def ml_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(MissionLocale.id, MissionLocale.name, MissionLocale.departement)
+        .where(MissionLocale.active.is_(True)).order_by(MissionLocale.name))
+    return [(id_, f"{name} ({dep})") for id_, name, dep in rows]
