@@ -36,6 +36,8 @@ pages = [st.Page(str(VIEWS / "accueil.py"), title="Accueil", icon=":material/hom
                  default=True)]
 if user.can("network.view"):
     pages.append(st.Page(str(VIEWS / "reseau.py"), title="Réseau", icon=":material/map:"))
+if user.can("programme.overview"):
+    pages.append(st.Page(str(VIEWS / "programme.py"), title="Programme", icon=":material/flag:"))
 
 with st.sidebar:
     st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -15,10 +16,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (registers tables and the audit listener)
+from models import policy
 from models.accounts.orm import User
 from models.database import make_engine, make_sessionmaker, transaction
+from models.errors import PermissionDenied
 from models.network.orm import MissionLocale
 from models.network.queries import missions_by_departement, missions_locales_stmt
+from models.programme import queries as prog_queries
+from models.programme.enums import ProgrammeStatus
+from models.programme.orm import Programme
+from models.programme.rules import days_to_etp
 from models.settings import database_url
 
 
@@ -58,3 +65,108 @@ def network_table(user_id: int) -> pd.DataFrame:
                  "Active": "oui" if ml.active else "non"} for ml in mls]
     return pd.DataFrame(rows, columns=["Code", "Mission locale", "Département", "Siège",
                                        "Direction", "Active"])
+
+
+# ---------------------------------------------------------------- programme
+# Every frame below is keyed by (user_id, programme_id): the user is re-read and the
+# policy re-checked inside the cached function, so a cached frame is never served
+# to someone the policy would refuse. Money and days stay Decimal in these frames
+# (the page formats them through models.formatting); only charts turn them into floats.
+
+PROGRAMME_COLUMNS = ["id", "year", "title", "status", "status_label", "etp_hours", "etp_days",
+                     "current"]
+PROGRESS_COLUMNS = ["axis", "axis_title", "code", "objective", "actions", "done", "abandoned",
+                    "late", "indicators", "reached", "planned", "actual", "planned_days",
+                    "actual_days", "late_deliverables"]
+DAYS_COLUMNS = ["axis", "member", "planned_days", "actual_days", "planned_etp"]
+LOAD_COLUMNS = ["member", "function", "capacity_days", "planned_days", "actual_days",
+                "planned_etp", "actions", "load_rate", "over"]
+LATE_COLUMNS = ["due_date", "deliverable", "action", "objective", "pilot", "days_late"]
+
+
+def _overview_reader(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if not policy.can(user, "programme.overview"):
+        raise PermissionDenied()
+    return user
+
+
+def _programme(session: Session, user_id: int, programme_id: int) -> tuple[User, Programme]:
+    user = _overview_reader(session, user_id)
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise LookupError(f"Programme {programme_id} introuvable.")
+    return user, programme
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def programme_list(user_id: int) -> pd.DataFrame:
+    """Every programme, most recent year first; ``current`` marks the one to open first."""
+    with session_scope() as session:
+        _overview_reader(session, user_id)
+        current = prog_queries.current_programme(session, date.today())
+        rows = [{"id": p.id, "year": p.year, "title": p.title, "status": str(p.status),
+                 "status_label": ProgrammeStatus(p.status).label, "etp_hours": p.etp_hours,
+                 "etp_days": p.etp_days, "current": current is not None and p.id == current.id}
+                for p in prog_queries.programmes(session)]
+    return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def programme_progress(user_id: int, programme_id: int) -> pd.DataFrame:
+    """One row per objective (every objective, grouped by axis) of ``queries.overview``."""
+    with session_scope() as session:
+        _, programme = _programme(session, user_id, programme_id)
+        view = prog_queries.overview(session, programme, date.today())
+        rows = []
+        for ap in view.axes:
+            for op in ap.objectives:
+                p = op.progress
+                rows.append({
+                    "axis": ap.axis.number, "axis_title": ap.axis.title,
+                    "code": op.objective.code, "objective": op.objective.title,
+                    "actions": p.actions, "done": p.done, "abandoned": p.abandoned,
+                    "late": p.late, "indicators": p.indicators, "reached": p.reached,
+                    "planned": p.planned, "actual": p.actual, "planned_days": p.planned_days,
+                    "actual_days": p.actual_days, "late_deliverables": p.late_deliverables,
+                })
+    return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def programme_days(user_id: int, programme_id: int) -> pd.DataFrame:
+    """Staff days per axis and team member, with the ETP under the programme's convention."""
+    with session_scope() as session:
+        _, programme = _programme(session, user_id, programme_id)
+        rows = [{"axis": axis, "member": name, "planned_days": planned, "actual_days": actual,
+                 "planned_etp": days_to_etp(planned, programme.etp_days)}
+                for axis, name, planned, actual
+                in prog_queries.days_by_axis_and_member(session, programme)]
+    return pd.DataFrame(rows, columns=DAYS_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def programme_team_load(user_id: int, programme_id: int) -> pd.DataFrame:
+    """``queries.member_loads``: capacity in the programme's year against planned days."""
+    with session_scope() as session:
+        _, programme = _programme(session, user_id, programme_id)
+        rows = [{"member": load.member.full_name, "function": load.member.function,
+                 "capacity_days": load.capacity_days, "planned_days": load.planned_days,
+                 "actual_days": load.actual_days, "planned_etp": load.planned_etp,
+                 "actions": load.actions, "load_rate": load.load_rate, "over": load.over}
+                for load in prog_queries.member_loads(session, programme)]
+    return pd.DataFrame(rows, columns=LOAD_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def programme_late_deliverables(user_id: int, programme_id: int) -> pd.DataFrame:
+    """Deliverables past their due date and not done, oldest first."""
+    today = date.today()
+    with session_scope() as session:
+        user, programme = _programme(session, user_id, programme_id)
+        rows = [{"due_date": d.due_date, "deliverable": d.title, "action": d.action.title,
+                 "objective": d.action.objective.code,
+                 "pilot": d.action.pilot.full_name if d.action.pilot else "",
+                 "days_late": (today - d.due_date).days}
+                for d in prog_queries.late_deliverables(session, user, programme, today)]
+    return pd.DataFrame(rows, columns=LATE_COLUMNS)

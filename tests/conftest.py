@@ -191,3 +191,58 @@ def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+@pytest.fixture
+def programme_world(app, world):
+    """The world plus a 2026 draft programme: one action per mission locale, a team member,
+    a deliverable, a copil meeting and a decision. Ids are added to ``world["ids"]``."""
+    from datetime import date
+    from decimal import Decimal
+
+    from models.audit import set_actor
+    from models.programme.reference import ensure_reference
+    from models.programme.services import (
+        ActionData,
+        DeliverableData,
+        MeetingData,
+        MemberData,
+        ProgrammeData,
+        add_decision,
+        create_action,
+        create_programme,
+        save_item,
+        save_meeting,
+        save_member,
+    )
+
+    ids = world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        codes = ensure_reference(s)
+        region = s.get(Region, ids["region"])
+        programme = create_programme(s, None, region,
+                                     ProgrammeData(title="Programme régional 2026", year=2026))
+        member = save_member(s, None, MemberData(
+            full_name="Sophie Lambert", function="Chargée de mission",
+            contract_etp=Decimal("0.80"), status="salarie", start_date=date(2024, 1, 1)))
+        action_a = create_action(s, None, programme, ActionData(
+            objective_id=codes["2.2"], title="Cluster QVT des missions locales",
+            start_date=date(2026, 2, 1), end_date=date(2026, 6, 30), pilot_id=member.id,
+            mission_locale_ids=[ids["ml_a"]]))
+        action_b = create_action(s, None, programme, ActionData(
+            objective_id=codes["3.3"], title="Observatoire régional des parcours",
+            start_date=date(2026, 3, 1), end_date=date(2026, 10, 31),
+            mission_locale_ids=[ids["ml_b"]]))
+        deliverable = save_item(s, None, action_b, DeliverableData(
+            title="Note de conjoncture", due_date=date(2026, 5, 31)))
+        meeting = save_meeting(s, None, programme, MeetingData(
+            meeting_date=date(2026, 1, 15), place="Bordeaux",
+            participants=["DREETS Nouvelle-Aquitaine — Bertrand Roux"]))
+        decision = add_decision(s, None, meeting, "Lancer l'observatoire", action_b.id)
+        s.commit()
+        ids.update(programme=programme.id, action_a=action_a.id, action_b=action_b.id,
+                   deliverable_b=deliverable.id, member=member.id, meeting=meeting.id,
+                   decision=decision.id, objective=codes["2.2"])
+    return world

@@ -15,6 +15,10 @@ from webapp.extensions import db
 LOGIN = "login"  # redirect to /connexion
 OK, REDIRECT, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
 
+TEAM_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "*": FORBIDDEN}
+TEAM_REDIRECT = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT, "*": FORBIDDEN}
+READERS_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK, "*": FORBIDDEN}
+
 # endpoint: (method, url arguments, {who: expected})
 # "*" stands for every signed-in role not listed.
 EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
@@ -41,6 +45,46 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
                           {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT,
                            "*": FORBIDDEN}),
     "admin.audit": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
+    # --- programme régional d'animation: the team edits, the copil reads, a mission locale
+    # reads the actions it takes part in, a funder sees nothing here.
+    "programme.index": ("GET", {}, {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
+    "programme.current": ("GET", {}, {"anon": LOGIN, "financeur": FORBIDDEN, "*": REDIRECT}),
+    "programme.new": ("GET", {}, TEAM_OK),
+    "programme.edit": ("GET", {"programme_id": "programme"}, TEAM_OK),
+    "programme.detail": ("GET", {"programme_id": "programme"},
+                         {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
+    "programme.change_status": ("POST", {"programme_id": "programme"}, TEAM_REDIRECT),
+    "programme.duplicate": ("POST", {"programme_id": "programme"}, TEAM_REDIRECT),
+    "programme.calendar": ("GET", {"programme_id": "programme"},
+                           {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
+    "programme.export_xlsx": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "programme.export_csv": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "programme.reference": ("GET", {}, READERS_OK),
+    "programme.reference_update": ("POST", {"kind": "objectif", "item_id": "objective"},
+                                   {"anon": LOGIN, "admin": REDIRECT, "*": FORBIDDEN}),
+    "programme.actions": ("GET", {"programme_id": "programme"},
+                          {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
+    "programme.action_new": ("GET", {"programme_id": "programme"}, TEAM_OK),
+    "programme.action_edit": ("GET", {"action_id": "action_b"}, TEAM_OK),
+    # action_b involves the other mission locale only: out of the ml user's scope
+    "programme.action_detail": ("GET", {"action_id": "action_b"},
+                                {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK,
+                                 "ml": NOT_FOUND, "financeur": FORBIDDEN}),
+    "programme.action_delete": ("POST", {"action_id": "action_b"}, TEAM_REDIRECT),
+    "programme.item_add": ("POST", {"action_id": "action_b", "kind": "livrables"},
+                           TEAM_REDIRECT),
+    "programme.item_update": ("POST", {"action_id": "action_b", "kind": "livrables",
+                                       "item_id": "deliverable_b"}, TEAM_REDIRECT),
+    "programme.item_delete": ("POST", {"action_id": "action_b", "kind": "livrables",
+                                       "item_id": "deliverable_b"}, TEAM_REDIRECT),
+    "programme.team": ("GET", {}, READERS_OK),
+    "programme.member_edit": ("GET", {"member_id": "member"}, TEAM_OK),
+    "programme.meetings": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "programme.meeting_new": ("GET", {"programme_id": "programme"}, TEAM_OK),
+    "programme.meeting_detail": ("GET", {"meeting_id": "meeting"}, READERS_OK),
+    "programme.meeting_edit": ("GET", {"meeting_id": "meeting"}, TEAM_OK),
+    "programme.decision_add": ("POST", {"meeting_id": "meeting"}, TEAM_REDIRECT),
+    "programme.decision_delete": ("POST", {"decision_id": "decision"}, TEAM_REDIRECT),
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -62,7 +106,8 @@ CASES = [(endpoint, who) for endpoint in EXPECTED for who in ["anon", *ROLES]]
 
 
 @pytest.mark.parametrize(("endpoint", "who"), CASES, ids=[f"{e}-{w}" for e, w in CASES])
-def test_matrix(app, client, world, endpoint, who):
+def test_matrix(app, client, programme_world, endpoint, who):
+    world = programme_world
     method, args, table = EXPECTED[endpoint]
     expected = table.get(who, table.get("*"))
     if who != "anon":
@@ -70,7 +115,8 @@ def test_matrix(app, client, world, endpoint, who):
     with app.test_request_context():
         from flask import url_for
 
-        url = url_for(endpoint, **{k: world["ids"][v] for k, v in args.items()})
+        # an argument naming a world object is its id; anything else is a literal
+        url = url_for(endpoint, **{k: world["ids"].get(v, v) for k, v in args.items()})
     response = client.open(url, method=method)
     if expected == LOGIN:
         assert response.status_code == 302

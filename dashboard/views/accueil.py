@@ -7,11 +7,14 @@ user = st.session_state["principal"]
 st.title("Tableaux de bord")
 st.write(f"Bonjour {user.full_name}.")
 if user.can("network.view"):
-    st.markdown(
-        "- **Réseau** : les missions locales de la région par département.\n"
-        "- Le programme régional d'animation, les financements, les formations et "
-        "l'observatoire régional arriveront ici au fil de leur mise en service."
-    )
+    lines = ["- **Réseau** : les missions locales de la région par département."]
+    if user.can("programme.overview"):
+        lines.append("- **Programme** : l'avancement du programme régional d'animation par "
+                     "axe et objectif, le budget prévu et réalisé, le temps de l'équipe (ETP) "
+                     "et les livrables en retard.")
+    lines.append("- Les financements, les formations et l'observatoire régional arriveront "
+                 "ici au fil de leur mise en service.")
+    st.markdown("\n".join(lines))
 else:
     st.info(
         "Aucun tableau de bord n'est encore ouvert à votre profil. Les résultats de votre "

@@ -201,12 +201,13 @@ def duplicate_programme(session: Session, actor: Any, programme: Programme,
         if ActionStatus(action.status) is ActionStatus.ABANDONNEE:
             continue
         new = Action(
-            programme=copy, objective_id=action.objective_id, title=action.title,
+            programme_id=copy.id, objective_id=action.objective_id, title=action.title,
             description=action.description, pilot_id=action.pilot_id,
             start_date=_shift(action.start_date, shift), end_date=_shift(action.end_date, shift),
             status=ActionStatus.PREVUE, partners=list(action.partners or []),
             out_of_year_reason=action.out_of_year_reason,
         )
+        session.add(new)
         new.ml_links = [ActionMissionLocale(mission_locale_id=link.mission_locale_id)
                         for link in action.ml_links]
         new.deliverables = [Deliverable(title=d.title, due_date=_shift(d.due_date, shift))
@@ -217,8 +218,8 @@ def duplicate_programme(session: Session, actor: Any, programme: Programme,
                             for b in action.budget_lines]
         new.allocations = [StaffAllocation(member_id=a.member_id, planned_days=a.planned_days)
                            for a in action.allocations]
-        session.add(new)
     session.flush()
+    session.expire(copy, ["actions"])
     log.info("programme %s duplicated to %s by %s", programme.year, new_year, _actor_name(actor))
     return copy
 
