@@ -233,6 +233,10 @@ class Deliverable(Audited, TimestampMixin, Base):
     action: Mapped[Action] = relationship(back_populates="deliverables")
 
     def is_late(self, today: date) -> bool:
+        """Open past its due date, on an action still meant to happen."""
+        if self.action is not None and ActionStatus(self.action.status) in (
+                ActionStatus.ABANDONNEE, ActionStatus.REPORTEE):
+            return False
         return self.done_date is None and self.due_date < today
 
 

@@ -72,9 +72,13 @@ def team(session: Session, *, year: int | None = None) -> list[TeamMember]:
 
 
 # ---------------------------------------------------------------- action list
+#: A postponed or dropped action's open deliverables are not "late": they are not due.
+OPEN_ACTION = Action.status.not_in([ActionStatus.ABANDONNEE, ActionStatus.REPORTEE])
+
+
 def late_deliverable_exists(today: date):
     return exists().where(Deliverable.action_id == Action.id, Deliverable.done_date.is_(None),
-                          Deliverable.due_date < today)
+                          Deliverable.due_date < today, OPEN_ACTION)
 
 
 def actions_stmt(user: Any, programme_id: int, *, today: date, axis: int | None = None,
@@ -216,7 +220,8 @@ def _by_objective(session: Session, programme_id: int, today: date) -> dict[int,
     rows = session.execute(
         select(Action.objective_id, func.count())
         .join(Deliverable, Deliverable.action_id == Action.id)
-        .where(in_programme, Deliverable.done_date.is_(None), Deliverable.due_date < today)
+        .where(in_programme, OPEN_ACTION, Deliverable.done_date.is_(None),
+               Deliverable.due_date < today)
         .group_by(Action.objective_id))
     for obj_id, n in rows:
         result[obj_id].late_deliverables = n
@@ -331,7 +336,7 @@ def late_deliverables(session: Session, user: Any, programme: Programme,
                       today: date) -> list[Deliverable]:
     stmt = (select(Deliverable).join(Deliverable.action)
             .where(Action.programme_id == programme.id, Deliverable.done_date.is_(None),
-                   Deliverable.due_date < today)
+                   Deliverable.due_date < today, OPEN_ACTION)
             .options(joinedload(Deliverable.action).joinedload(Action.objective),
                      joinedload(Deliverable.action).joinedload(Action.pilot))
             .order_by(Deliverable.due_date, Deliverable.id))
@@ -358,8 +363,8 @@ def timeline(session: Session, user: Any, programme: Programme, today: date,
             last = date(programme.year + (month == 12), month % 12 + 1, 1)
             if action.start_date < last and action.end_date >= first:
                 months.add(month)
-        late = any(d.is_late(today) for d in action.deliverables) or (
-            ActionStatus(action.status) not in SETTLED and action.end_date < today)
+        late = ActionStatus(action.status) not in SETTLED and (
+            action.end_date < today or any(d.is_late(today) for d in action.deliverables))
         rows.append(TimelineRow(action, months, late))
     return rows
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -136,11 +136,15 @@ def update_programme(session: Session, actor: Any, programme: Programme, data: P
 
 def transition(session: Session, actor: Any, programme: Programme, target: ProgrammeStatus | str,
                comment: str = "", *, meeting: CopilMeeting | None = None,
-               expected_version: int | None = None) -> ProgrammeTransition:
+               expected_version: int | None = None,
+               occurred_at: datetime | None = None) -> ProgrammeTransition:
     """Move the programme along its workflow and record who, when and why.
 
     With ``meeting``, the copil decision that triggered the move is recorded too.
+    ``occurred_at`` backdates the record (history imports, demo) and is only honoured
+    for trusted entry points (``actor=None``); a person's move is always "now".
     """
+    when = occurred_at if actor is None and occurred_at is not None else utcnow()
     _require_manage(actor)
     _check_version(programme, expected_version)
     source = ProgrammeStatus(programme.status)
@@ -161,11 +165,11 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
     errors.raise_if_any()
     programme.status = target
     if target is ProgrammeStatus.VALIDE:
-        programme.validated_at = utcnow()
+        programme.validated_at = when
     programme.version_id += 1
     record = ProgrammeTransition(programme=programme, from_status=source, to_status=target,
                                  actor_id=getattr(actor, "id", None),
-                                 actor_name=_actor_name(actor),
+                                 actor_name=_actor_name(actor), occurred_at=when,
                                  comment=(comment or "").strip())
     session.add(record)
     _flush(session)
@@ -329,8 +333,16 @@ def _plan_of(data: ActionData) -> dict[str, Any]:
 
 def _amend(session: Session, actor: Any, programme: Programme, action: Action | None,
            title: str, kind: str, summary: str, reason: str = "") -> None:
-    """Record a change to a validated programme's plan (shown to the copil)."""
+    """Record a change to a validated programme's plan (shown to the copil).
+
+    The items of an action that was itself added after validation are part of that
+    addition: they are not listed again one by one.
+    """
     if not programme.is_validated:
+        return
+    if kind == "modification" and action is not None and session.scalar(
+            select(func.count()).select_from(ActionAmendment).where(
+                ActionAmendment.action_id == action.id, ActionAmendment.kind == "ajout")):
         return
     session.add(ActionAmendment(
         programme_id=programme.id, action_id=action.id if action is not None else None,
