@@ -59,8 +59,11 @@ ARACT = "Aract Nouvelle-Aquitaine"
 ACTIONS_2025: list[dict[str, Any]] = [
     act("1.1", "Animation régionale du parrainage", "cm", "2025-01-13", "2025-12-12",
         "realisee",
-        desc="Coordination des réseaux de parrainage : formation des parrains, journée "
-             "d'échanges des référents, réédition du kit du parrain.",
+        desc="L'équipe régionale coordonne les réseaux de parrainage de six missions locales, avec "
+             "la DREETS, la Région et les clubs d'entreprises FACE. Elle organise la formation des "
+             "parrains bénévoles, réédite le kit du parrain et réunit les référents parrainage "
+             "lors d'une journée régionale d'échanges. Résultats attendus : 450 jeunes parrainés, "
+             "60 parrains formés et un suivi partagé des sorties vers l'emploi.",
         partners=(DREETS, REGION, "Clubs d'entreprises FACE"),
         mls=("33006", "64002", "24002", "87001", "17001", "86001"),
         days=(("cm", 14, 15), ("dir", 3, 2)),
@@ -72,8 +75,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Jeunes parrainés", "jeunes", 450, 471), ("Parrains formés", "parrains", 60, 52))),
     act("1.1", "Opération de recrutement coordonnée — logistique et transport", "cm",
         "2025-03-03", "2025-06-27", "realisee",
-        desc="Présélection de jeunes par les missions locales de la métropole pour les "
-             "recrutements d'une plateforme logistique.",
+        desc="Les quatre missions locales de la métropole bordelaise présélectionnent des jeunes "
+             "pour les recrutements d'une plateforme logistique, avec France Travail et la "
+             "fédération régionale du transport et de la logistique. L'ARML coordonne le "
+             "calendrier, les informations collectives et un job dating commun. Un bilan de "
+             "l'opération mesure les présélections et les embauches effectives.",
         partners=(FT, "Fédération régionale du transport et de la logistique"),
         mls=("33001", "33002", "33003", "33004"),
         days=(("cm", 8, 9), ("dir", 2, 2)),
@@ -83,16 +89,24 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Jeunes présélectionnés", "jeunes", 60, 63), ("Jeunes recrutés", "jeunes", 15, 10))),
     act("1.2", "Accès des jeunes à la formation : articulation avec le SPRO", "dir",
         "2025-02-03", "2025-11-28", "realisee",
-        desc="Référents formation dans chaque mission locale, relations avec la Région et "
-             "l'Éducation nationale sur l'accès au programme régional de formation.",
+        desc="L'animation régionale structure un réseau de référents formation dans les missions "
+             "locales et fait le lien avec la Région, le Rectorat et Cap Métiers sur l'accès des "
+             "jeunes au programme régional de formation. Elle relaie les calendriers d'entrée en "
+             "formation, fait remonter les difficultés de prescription et participe aux instances "
+             "du service public régional de l'orientation. L'objectif est un référent formation "
+             "identifié dans chacune des 39 missions locales.",
         partners=(REGION, "Rectorat de Bordeaux", "Cap Métiers Nouvelle-Aquitaine"),
         days=(("dir", 8, 7), ("mad", 4, 4)),
         budget=(("deplacements", "", 900, 780),),
         ind=(("Missions locales ayant un référent formation", "missions locales", 39, 36),)),
     act("1.3", "Réseau des psychologues en mission locale", "cm", "2025-01-13", "2025-12-15",
         "realisee",
-        desc="Animation du réseau régional des psychologues : supervision, échanges de "
-             "pratiques, suivi de l'activité.",
+        desc="Le réseau régional des psychologues intervenant en mission locale se réunit "
+             "plusieurs fois par an pour des échanges de pratiques et des séances de supervision, "
+             "avec l'appui de l'ARS et de la CPAM de la Gironde. L'équipe régionale organise les "
+             "rencontres, suit l'activité des psychologues et capitalise les modalités "
+             "d'orientation des jeunes en souffrance psychique. Le suivi porte notamment sur le "
+             "nombre de jeunes reçus.",
         partners=("ARS Nouvelle-Aquitaine", "CPAM de la Gironde"),
         mls=("24001", "87001", "16001", "79001", "19001"),
         days=(("cm", 8, 8), ("dir", 3, 3)),
@@ -101,6 +115,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Jeunes reçus par un psychologue", "jeunes", 650, 702),)),
     act("1.3", "Partenariat logement des jeunes (observatoire de l'habitat)", "mad",
         "2025-04-01", "2025-12-19", "abandonnee",
+        desc="Étude partagée avec l'URHAJ Nouvelle-Aquitaine sur les besoins de logement des "
+             "jeunes accompagnés, en croisant les données de l'observatoire régional des parcours "
+             "et celles des foyers de jeunes travailleurs. L'action devait aboutir à une note "
+             "commune à destination des financeurs et à des pistes de coopération locale entre "
+             "missions locales et résidences habitat jeunes.",
         reason="Le partenaire régional a suspendu son projet d'observatoire faute de "
                "financement ; abandon acté par le copil du 19 juin 2025.",
         partners=("URHAJ Nouvelle-Aquitaine",),
@@ -108,7 +127,12 @@ ACTIONS_2025: list[dict[str, Any]] = [
         budget=(("prestations", "Étude partagée", 3000, 0),)),
     act("2.1", "Programme régional de formation 2025", "cm", "2025-01-06", "2025-12-19",
         "realisee",
-        desc="Catalogue mutualisé, achat de formations, inscriptions et évaluation.",
+        desc="Le programme régional de formation mutualisé décline les priorités de la branche et "
+             "du réseau en un catalogue commun, construit avec les missions locales et financé "
+             "avec l'OPCO et la Région. L'équipe régionale achète les formations dans le cadre "
+             "d'un marché mutualisé, gère les inscriptions et la logistique des sessions, puis "
+             "évalue la satisfaction et les acquis. Un bilan annuel rend compte des jours de "
+             "formation et des salariés formés.",
         partners=(OPCO, REGION),
         mls=("33005", "64001", "33001", "40001", "47001", "86001", "87001", "16001", "24001",
              "17002"),
@@ -121,8 +145,13 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Jours de formation", "jours", 65, 69), ("Salariés formés", "salariés", 260, 274))),
     act("2.1", "Démarche de progrès : cadrage et états des lieux", "dir", "2025-02-03",
         "2025-11-28", "realisee",
-        desc="Avec la DREETS et la Région : cadrage, entretiens président–directeur, état "
-             "des lieux des conditions d'exercice de 11 missions locales volontaires.",
+        desc="Avec la DREETS et la Région, l'ARML engage une démarche de progrès auprès de 11 "
+             "missions locales volontaires, avec l'appui du cabinet Amnyos. Après une phase de "
+             "cadrage et une présentation distincte aux présidents et aux directeurs, le cabinet "
+             "conduit une étude documentaire et des entretiens avec le binôme président–directeur. "
+             "Chaque structure reçoit un état des lieux de ses conditions d'exercice validé par "
+             "son directeur, et une synthèse régionale dégage les bonnes pratiques et les freins "
+             "communs.",
         partners=(DREETS, REGION, "Cabinet Amnyos"),
         mls=("33005", "33006", "33007", "33008", "24002", "24003", "40002", "47002", "47003",
              "64003", "64004"),
@@ -135,8 +164,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("États des lieux réalisés", "états des lieux", 11, 11),)),
     act("2.1", "Groupe de travail « professionnalisation des directeurs »", "dir",
         "2025-03-01", "2025-11-21", "realisee",
-        desc="Besoins des directeurs (pilotage, gestion, relations aux financeurs) et "
-             "préconisations : parcours management et GRH, co-développement entre pairs.",
+        desc="Un groupe de directeurs volontaires, animé par la directrice de l'ARML avec l'OPCO "
+             "et l'ANDML, analyse les besoins des directeurs en pilotage, gestion et relations aux "
+             "financeurs. Les réunions alternent témoignages, apports extérieurs et repérage de "
+             "l'offre de formation existante. La synthèse du groupe formule des préconisations, "
+             "dont un parcours management et GRH et un groupe de co-développement entre pairs.",
         partners=(OPCO, "ANDML"),
         mls=("33001", "64001", "87001", "17001", "86002"),
         days=(("dir", 9, 9), ("cm", 4, 4)),
@@ -145,8 +177,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Directeurs participants", "directeurs", 8, 4),)),
     act("2.2", "Conseil technique des directeurs", "dir", "2025-01-16", "2025-12-11",
         "realisee",
-        desc="Une journée toutes les 6 semaines : veille, bonnes pratiques, dialogue avec "
-             "l'État et la Région.",
+        desc="Le conseil technique réunit les directeurs des missions locales une journée toutes "
+             "les six semaines, sous l'animation de l'équipe régionale. Il assure la veille sur "
+             "les dispositifs, l'échange de bonnes pratiques et la préparation des positions du "
+             "réseau dans le dialogue avec l'État et la Région. Un relevé de conclusions est "
+             "diffusé à l'ensemble des directeurs après chaque séance.",
         partners=(DREETS, REGION),
         days=(("dir", 26, 27), ("cm", 6, 6)),
         budget=(("autres", "Salles et restauration", 4800, 4620),
@@ -155,9 +190,12 @@ ACTIONS_2025: list[dict[str, Any]] = [
              ("Taux de présence des directeurs", "%", 75, 71))),
     act("2.2", "Cluster QVT / RPS : 7 missions locales, 3 sessions", "cm", "2025-06-02",
         "2025-12-19", "realisee",
-        desc="Action collective avec l'Aract : 3 sessions de formation et un travail "
-             "inter-sessions dans chaque structure (un binôme direction–salarié par mission "
-             "locale) pour engager des expérimentations sur l'organisation du travail.",
+        desc="Action collective conduite avec l'Aract pour 7 missions locales volontaires : trois "
+             "sessions de formation-action et un travail inter-sessions dans chaque structure, "
+             "porté par un binôme direction–salarié. Les binômes réalisent un diagnostic partagé "
+             "des facteurs de risques psychosociaux (charge de travail, exigences émotionnelles, "
+             "sens du travail), puis élaborent un plan d'action. Chaque mission locale engage une "
+             "expérimentation sur l'organisation du travail, capitalisée dans le bilan du cluster.",
         partners=(ARACT, OPCO, "CARSAT Aquitaine"),
         mls=("33005", "33009", "24001", "40001", "47001", "79002", "86003"),
         days=(("cm", 22, 23), ("dir", 5, 5)),
@@ -172,26 +210,43 @@ ACTIONS_2025: list[dict[str, Any]] = [
              ("Expérimentations engagées", "expérimentations", 7, 6))),
     act("2.2", "Rencontres régionales des conseillers", "cm", "2025-09-01", "2025-11-28",
         "reportee",
+        desc="Deux journées régionales destinées à réunir les conseillers des missions locales "
+             "autour d'ateliers d'échanges de pratiques et d'interventions extérieures. Le "
+             "programme devait être construit avec un groupe de conseillers et validé par le "
+             "conseil technique des directeurs.",
         reason="Reportées à 2026 à la demande du conseil technique des directeurs : "
                "calendrier saturé par la mise en place du Réseau pour l'emploi.",
         days=(("cm", 6, 1),),
         budget=(("autres", "Lieu et restauration", 5000, 0),)),
     act("2.3", "Appui au système d'information Parcours / i-milo", "mad", "2025-01-06",
         "2025-12-19", "realisee",
-        desc="Assistance de premier niveau, diffusion des évolutions, formation des référents.",
+        desc="L'équipe régionale assure l'assistance de premier niveau des utilisateurs d'i-milo "
+             "dans les missions locales et transmet au GIP Parcours les demandes de second niveau. "
+             "Elle diffuse les évolutions de l'application, anime le réseau des référents SI et "
+             "les forme aux nouvelles fonctionnalités. Les coûts de connexion et d'assistance sont "
+             "mutualisés à l'échelle régionale.",
         partners=("GIP Parcours",),
         days=(("mad", 30, 31), ("cm", 8, 8)),
         budget=(("prestations", "Assistance et connexions mutualisées", 9000, 8760),),
         ind=(("Demandes d'assistance traitées", "demandes", 320, 356),)),
     act("2.3", "Appui aux dossiers de financement (État, FSE+, Région)", "dir", "2025-01-06",
         "2025-10-31", "realisee",
+        desc="La directrice appuie les missions locales qui le demandent dans le montage de leurs "
+             "dossiers de financement : convention pluriannuelle d'objectifs avec l'État, demandes "
+             "FSE+ et subventions régionales. L'appui porte sur la lecture des cahiers des "
+             "charges, la construction des budgets et des indicateurs et la préparation des "
+             "justificatifs. Les petites structures rurales sont prioritaires.",
         partners=(DREETS, REGION),
         mls=("64001", "23001", "19002"),
         days=(("dir", 12, 11),),
         ind=(("Dossiers accompagnés", "dossiers", 12, 14),)),
     act("2.4", "Plan de communication régional", "cm", "2025-01-06", "2025-12-19",
         "realisee",
-        desc="Site du réseau, lettre d'information, rapport d'activité régional.",
+        desc="Le plan de communication valorise l'action du réseau auprès des partenaires, des "
+             "élus et du grand public. Il comprend la refonte du site du réseau, une lettre "
+             "d'information diffusée aux missions locales et aux partenaires, et l'édition du "
+             "rapport d'activité régional. Les contenus sont alimentés par les missions locales et "
+             "par l'observatoire.",
         days=(("cm", 14, 13), ("dir", 4, 4)),
         budget=(("communication", "Refonte du site du réseau", 8000, 8400),
                 ("communication", "Rapport d'activité imprimé", 3500, 3320)),
@@ -199,8 +254,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Lettres d'information", "numéros", 10, 9),)),
     act("2.4", "Conférence de presse de l'observatoire", "dir", "2025-09-01", "2025-10-10",
         "realisee",
-        desc="Présentation à la presse des caractéristiques des jeunes accompagnés, avec un "
-             "label visuel « Observatoire des jeunes en Nouvelle-Aquitaine ».",
+        desc="Présentation à la presse régionale des caractéristiques des jeunes accompagnés par "
+             "les missions locales, à partir des données de l'observatoire, en présence de la "
+             "DREETS et de la Région. Une agence de communication crée le label visuel « "
+             "Observatoire des jeunes en Nouvelle-Aquitaine » et le dossier de presse. L'opération "
+             "vise des retombées dans la presse régionale et une meilleure visibilité du réseau.",
         partners=(DREETS, REGION, "Agence Mascaret (communication)"),
         days=(("dir", 5, 5), ("mad", 6, 7)),
         budget=(("communication", "Agence : label visuel et dossier de presse", 5500, 5500),
@@ -209,13 +267,21 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Journalistes présents", "journalistes", 15, 18),)),
     act("3.1", "Préparation et suivi du comité de pilotage", "dir", "2025-01-06", "2025-12-19",
         "realisee",
-        desc="Ordre du jour, dossiers, relevés de décisions et suivi de leur mise en œuvre.",
+        desc="L'équipe régionale prépare les réunions du comité de pilotage présidé par le "
+             "président de l'ARML : ordre du jour, dossiers, état d'avancement du programme et "
+             "bilans. Elle rédige les relevés de décisions et suit leur mise en œuvre auprès des "
+             "signataires du protocole. Elle assure ainsi l'interface entre l'État, la Région, les "
+             "départements et le réseau.",
         partners=(DREETS, REGION, "Conseils départementaux"),
         days=(("dir", 14, 15), ("mad", 3, 3)),
         budget=(("deplacements", "", 700, 610),),
         ind=(("Réunions du copil", "réunions", 3, 3),)),
     act("3.1", "Renouvellement du protocole régional", "dir", "2025-05-05", "2025-12-19",
         "reportee",
+        desc="Préparation du renouvellement du protocole régional qui organise le pilotage de "
+             "l'animation régionale entre l'État, la Région, les conseils départementaux et "
+             "l'ARML. L'action prévoyait une concertation avec les signataires, la rédaction d'un "
+             "projet de texte et sa signature en fin d'année.",
         reason="Reporté à 2026 dans l'attente du nouveau cadre national des conventions "
                "pluriannuelles d'objectifs.",
         partners=(DREETS, REGION, "Conseils départementaux"),
@@ -223,14 +289,22 @@ ACTIONS_2025: list[dict[str, Any]] = [
         budget=(("autres", "Frais de signature", 500, 0),)),
     act("3.2", "Tableaux de bord et dialogue de gestion", "mad", "2025-01-06", "2025-06-30",
         "realisee",
-        desc="Tableaux de bord par mission locale pour le dialogue de gestion avec l'État.",
+        desc="À partir des données i-milo, l'équipe régionale produit un tableau de bord annuel "
+             "pour chacune des 39 missions locales, préparatoire au dialogue de gestion avec la "
+             "DREETS. Les tableaux présentent l'activité, les publics et les résultats au regard "
+             "des objectifs de la convention pluriannuelle. Ils sont vérifiés avec les directeurs "
+             "avant leur diffusion.",
         partners=(DREETS,),
         days=(("mad", 24, 25), ("dir", 4, 4)),
         deliv=(("Tableaux de bord 2024 diffusés", "2025-03-31", "2025-03-28"),),
         ind=(("Tableaux de bord produits", "tableaux", 39, 39),)),
     act("3.3", "Observatoire régional des parcours des jeunes", "mad", "2025-01-06",
         "2025-09-30", "realisee",
-        desc="Administration de l'entrepôt régional et publication annuelle.",
+        desc="L'observatoire administre l'entrepôt régional des données Parcours et produit les "
+             "indicateurs de référence sur les jeunes accompagnés et leurs parcours. Les analyses "
+             "sont construites avec la DREETS, la Région et l'Insee, puis valorisées dans une "
+             "publication annuelle imprimée et en ligne. Les données couvrent l'ensemble des "
+             "jeunes accompagnés dans la région.",
         partners=(DREETS, REGION, "Insee Nouvelle-Aquitaine"),
         days=(("mad", 20, 21), ("cm", 4, 3)),
         budget=(("communication", "Mise en page et impression", 2800, 2650),),
@@ -238,8 +312,11 @@ ACTIONS_2025: list[dict[str, Any]] = [
         ind=(("Jeunes couverts par l'observatoire", "jeunes", 98000, 101450),)),
     act("3.3", "Charte régionale de saisie Parcours : actualisation", "mad", "2025-02-03",
         "2025-11-28", "realisee",
-        desc="Mise à jour des règles de saisie avec les référents SI et signature par les "
-             "directeurs.",
+        desc="Actualisation de la charte régionale de saisie avec les référents SI de quatre "
+             "missions locales, pour harmoniser l'enregistrement des événements dans Parcours et "
+             "fiabiliser les données. Les règles révisées sont présentées au conseil technique des "
+             "directeurs, puis signées par chaque directeur. La version 3 de la charte est "
+             "diffusée avec un guide pratique pour les conseillers.",
         mls=("33005", "33002", "24004", "16002"),
         days=(("mad", 10, 11), ("cm", 6, 6)),
         budget=(("autres", "Réunions des référents", 900, 840),),

@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.programme.enums import ActionStatus, BudgetCategory, MemberStatus
 from webapp.forms_common import DecimalTextField, Form, optional_int
@@ -22,7 +22,8 @@ Choices = list[tuple[int, str]]
 
 
 def _date(label: str, required: bool = False) -> DateField:
-    validators = [DataRequired(REQUIRED)] if required else [Optional()]
+    # InputRequired (not DataRequired) keeps the "not a valid date" message of a typo.
+    validators = [InputRequired(REQUIRED)] if required else [Optional()]
     return DateField(label, validators=validators, format="%Y-%m-%d")
 
 
