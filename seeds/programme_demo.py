@@ -20,25 +20,29 @@ from sqlalchemy.orm import Session
 
 from models.network.orm import MissionLocale, Region
 from models.programme.enums import ProgrammeStatus
-from models.programme.orm import Action, CopilMeeting, Programme, TeamMember
-from models.programme.reference import ensure_reference
-from models.programme.services import (
-    ActionData,
+from models.programme.items import (
     AllocationData,
     BudgetLineData,
     DeliverableData,
     IndicatorData,
-    MeetingData,
-    MemberData,
+    save_item,
+)
+from models.programme.orm import Action, CopilMeeting, Programme, TeamMember
+from models.programme.reference import ensure_reference
+from models.programme.services import (
+    ActionData,
     ProgrammeData,
-    add_decision,
     create_action,
     create_programme,
-    save_item,
-    save_meeting,
-    save_member,
     transition,
     update_action,
+)
+from models.programme.team import (
+    MeetingData,
+    MemberData,
+    add_decision,
+    save_meeting,
+    save_member,
 )
 from seeds.network_data import REGION
 from seeds.programme_data import (

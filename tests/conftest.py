@@ -201,17 +201,18 @@ def programme_world(app, world):
     from decimal import Decimal
 
     from models.audit import set_actor
+    from models.programme.items import DeliverableData, save_item
     from models.programme.reference import ensure_reference
     from models.programme.services import (
         ActionData,
-        DeliverableData,
-        MeetingData,
-        MemberData,
         ProgrammeData,
-        add_decision,
         create_action,
         create_programme,
-        save_item,
+    )
+    from models.programme.team import (
+        MeetingData,
+        MemberData,
+        add_decision,
         save_meeting,
         save_member,
     )

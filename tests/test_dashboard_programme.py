@@ -18,6 +18,7 @@ from streamlit.util import calc_hash
 from models.audit import set_actor
 from models.errors import PermissionDenied
 from models.network.orm import Region
+from models.programme import items, team
 from models.programme import services as svc
 from models.programme.enums import ActionStatus, BudgetCategory, MemberStatus
 from models.programme.reference import ensure_reference
@@ -69,10 +70,10 @@ def build_programme(app, dash) -> dict[str, int]:
         set_actor(s, None, via="cli")
         ref = ensure_reference(s)
         region = s.get(Region, dash["ids"]["region"])
-        alice = svc.save_member(s, None, svc.MemberData(
+        alice = team.save_member(s, None, team.MemberData(
             full_name="Alice Martin", function="Chargée de mission", contract_etp=Decimal("1"),
             status=MemberStatus.SALARIE, start_date=date(2020, 1, 1)))
-        bruno = svc.save_member(s, None, svc.MemberData(
+        bruno = team.save_member(s, None, team.MemberData(
             full_name="Bruno Petit", function="Chargé d'études", contract_etp=Decimal("0.5"),
             status=MemberStatus.MIS_A_DISPOSITION, seconded_by="Mission locale du Libournais",
             start_date=date(2020, 1, 1)))
@@ -96,7 +97,7 @@ def build_programme(app, dash) -> dict[str, int]:
         assert a4.id
 
         def budget(a, category, planned, actual=None):
-            svc.save_item(s, None, a, svc.BudgetLineData(
+            items.save_item(s, None, a, items.BudgetLineData(
                 category=category, planned=Decimal(planned),
                 actual=Decimal(actual) if actual is not None else None))
 
@@ -107,7 +108,7 @@ def build_programme(app, dash) -> dict[str, int]:
         budget(a6, BudgetCategory.AUTRES, "300")
 
         def time(a, member, planned, actual=None):
-            svc.save_item(s, None, a, svc.AllocationData(
+            items.save_item(s, None, a, items.AllocationData(
                 member_id=member.id, planned_days=Decimal(planned),
                 actual_days=Decimal(actual) if actual is not None else None))
 
@@ -117,16 +118,16 @@ def build_programme(app, dash) -> dict[str, int]:
         time(a3, bruno, "70.5")
 
         for a, target, achieved in ((a1, "10", "12"), (a2, "5", "3"), (a5, "1", None)):
-            svc.save_item(s, None, a, svc.IndicatorData(
+            items.save_item(s, None, a, items.IndicatorData(
                 name="Participants", unit="participants", target=Decimal(target),
                 achieved=Decimal(achieved) if achieved is not None else None))
 
-        svc.save_item(s, None, a2, svc.DeliverableData(
+        items.save_item(s, None, a2, items.DeliverableData(
             title="Compte rendu des ateliers", due_date=TODAY - timedelta(days=10)))
-        svc.save_item(s, None, a1, svc.DeliverableData(
+        items.save_item(s, None, a1, items.DeliverableData(
             title="Guide des rencontres", due_date=TODAY - timedelta(days=20),
             done_date=TODAY - timedelta(days=25)))
-        svc.save_item(s, None, a3, svc.DeliverableData(
+        items.save_item(s, None, a3, items.DeliverableData(
             title="Programme des journées", due_date=TODAY + timedelta(days=30)))
 
         # Last year's programme: smaller, to check the selector switches figures.
@@ -136,7 +137,7 @@ def build_programme(app, dash) -> dict[str, int]:
             objective_id=ref["3.2"], title="Tableau de bord d'activité",
             start_date=date(YEAR - 1, 3, 1), end_date=date(YEAR - 1, 6, 30),
             status=ActionStatus.REALISEE))
-        svc.save_item(s, None, old_action, svc.BudgetLineData(
+        items.save_item(s, None, old_action, items.BudgetLineData(
             category=BudgetCategory.PRESTATIONS, planned=Decimal("999"), actual=Decimal("999")))
         s.commit()
         return {"current": prog.id, "old": old.id}

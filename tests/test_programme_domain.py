@@ -18,25 +18,26 @@ from models.network.orm import Region
 from models.policy import can
 from models.programme import queries
 from models.programme.enums import ActionStatus, ProgrammeStatus
-from models.programme.orm import Action, ActionAmendment, Programme, ProgrammeTransition
-from models.programme.rules import ProgrammeReadOnly, capacity_days
-from models.programme.services import (
-    ActionData,
+from models.programme.items import (
     AllocationData,
     BudgetLineData,
     DeliverableData,
     IndicatorData,
-    MemberData,
+    save_item,
+)
+from models.programme.orm import Action, ActionAmendment, Programme, ProgrammeTransition
+from models.programme.rules import ProgrammeReadOnly, capacity_days
+from models.programme.services import (
+    ActionData,
     ProgrammeData,
     create_action,
     create_programme,
     delete_action,
     duplicate_programme,
-    save_item,
-    save_member,
     transition,
     update_action,
 )
+from models.programme.team import MemberData, save_member
 
 S = ProgrammeStatus
 TODAY = date(2026, 11, 23)

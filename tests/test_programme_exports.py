@@ -16,20 +16,21 @@ from models.audit import set_actor
 from models.network.orm import Region
 from models.programme.enums import ActionStatus, BudgetCategory, MemberStatus
 from models.programme.exports import export_filename, programme_csv, programme_xlsx
-from models.programme.reference import ensure_reference
-from models.programme.services import (
-    ActionData,
+from models.programme.items import (
     AllocationData,
     BudgetLineData,
     DeliverableData,
     IndicatorData,
-    MemberData,
+    save_item,
+)
+from models.programme.reference import ensure_reference
+from models.programme.services import (
+    ActionData,
     ProgrammeData,
     create_action,
     create_programme,
-    save_item,
-    save_member,
 )
+from models.programme.team import MemberData, save_member
 
 TODAY = date(2026, 6, 15)
 D = Decimal

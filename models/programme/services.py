@@ -10,23 +10,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from models.base import utcnow
-from models.errors import ConcurrentEdit, DomainError, Errors, PermissionDenied
+from models.errors import DomainError, Errors, PermissionDenied
 from models.network.orm import MissionLocale, Region
-from models.policy import can
-from models.programme.enums import ActionStatus, BudgetCategory, MemberStatus, ProgrammeStatus
+from models.programme.enums import ActionStatus, ProgrammeStatus
+from models.programme.guards import (
+    actor_name,
+    check_version,
+    flush,
+    record_amendment,
+    require_manage,
+)
 from models.programme.orm import (
     Action,
-    ActionAmendment,
     ActionMissionLocale,
-    Axis,
     BudgetLine,
     CopilDecision,
     CopilMeeting,
@@ -48,27 +50,6 @@ from models.programme.rules import (
 log = logging.getLogger(__name__)
 
 MAX_TITLE = 200
-
-
-def _require_manage(actor: Any) -> None:
-    if actor is not None and not can(actor, "programme.manage"):
-        raise PermissionDenied()
-
-
-def _actor_name(actor: Any) -> str:
-    return getattr(actor, "full_name", None) or "système"
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:  # saved by someone else between our read and our write
-        raise ConcurrentEdit() from exc
-
-
-def _check_version(obj: Any, expected: int | None) -> None:
-    if expected is not None and expected != obj.version_id:
-        raise ConcurrentEdit()
 
 
 # ================================================================ programmes
@@ -101,7 +82,7 @@ def _validate_programme(session: Session, region: Region, data: ProgrammeData, e
 
 def create_programme(session: Session, actor: Any, region: Region,
                      data: ProgrammeData) -> Programme:
-    _require_manage(actor)
+    require_manage(actor)
     errors = Errors()
     _validate_programme(session, region, data, errors, None)
     errors.raise_if_any()
@@ -110,15 +91,15 @@ def create_programme(session: Session, actor: Any, region: Region,
                           status=ProgrammeStatus.BROUILLON)
     session.add(programme)
     session.flush()
-    log.info("programme %s created by %s", data.year, _actor_name(actor))
+    log.info("programme %s created by %s", data.year, actor_name(actor))
     return programme
 
 
 def update_programme(session: Session, actor: Any, programme: Programme, data: ProgrammeData,
                      *, expected_version: int | None = None) -> Programme:
-    _require_manage(actor)
+    require_manage(actor)
     ensure_editable(programme)
-    _check_version(programme, expected_version)
+    check_version(programme, expected_version)
     errors = Errors()
     _validate_programme(session, programme.region, data, errors, programme)
     if data.year != programme.year and programme.actions:
@@ -130,7 +111,7 @@ def update_programme(session: Session, actor: Any, programme: Programme, data: P
     programme.etp_hours = data.etp_hours
     programme.etp_days = data.etp_days
     programme.version_id += 1
-    _flush(session)
+    flush(session)
     return programme
 
 
@@ -145,8 +126,8 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
     for trusted entry points (``actor=None``); a person's move is always "now".
     """
     when = occurred_at if actor is None and occurred_at is not None else utcnow()
-    _require_manage(actor)
-    _check_version(programme, expected_version)
+    require_manage(actor)
+    check_version(programme, expected_version)
     source = ProgrammeStatus(programme.status)
     try:
         target = ProgrammeStatus(target)
@@ -169,17 +150,17 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
     programme.version_id += 1
     record = ProgrammeTransition(programme=programme, from_status=source, to_status=target,
                                  actor_id=getattr(actor, "id", None),
-                                 actor_name=_actor_name(actor), occurred_at=when,
+                                 actor_name=actor_name(actor), occurred_at=when,
                                  comment=(comment or "").strip())
     session.add(record)
-    _flush(session)
+    flush(session)
     if meeting is not None:
         text = f"{move.verb} : {source.label} → {target.label}."  # type: ignore[union-attr]
         if record.comment:
             text += f" {record.comment}"
         session.add(CopilDecision(meeting=meeting, text=text, transition_id=record.id))
         session.flush()
-    log.info("programme %s: %s -> %s by %s", programme.year, source, target, _actor_name(actor))
+    log.info("programme %s: %s -> %s by %s", programme.year, source, target, actor_name(actor))
     return record
 
 
@@ -191,7 +172,7 @@ def duplicate_programme(session: Session, actor: Any, programme: Programme,
     but not their done dates; indicators keep their targets, budget lines their planned
     amounts, allocations their planned days.
     """
-    _require_manage(actor)
+    require_manage(actor)
     new_year = year or programme.year + 1
     shift = new_year - programme.year
     title = programme.title.replace(str(programme.year), str(new_year))
@@ -224,7 +205,7 @@ def duplicate_programme(session: Session, actor: Any, programme: Programme,
                            for a in action.allocations]
     session.flush()
     session.expire(copy, ["actions"])
-    log.info("programme %s duplicated to %s by %s", programme.year, new_year, _actor_name(actor))
+    log.info("programme %s duplicated to %s by %s", programme.year, new_year, actor_name(actor))
     return copy
 
 
@@ -330,26 +311,6 @@ def _plan_of(data: ActionData) -> dict[str, Any]:
         "mission_locale_ids": sorted(set(data.mission_locale_ids or [])),
     }
 
-
-def _amend(session: Session, actor: Any, programme: Programme, action: Action | None,
-           title: str, kind: str, summary: str, reason: str = "") -> None:
-    """Record a change to a validated programme's plan (shown to the copil).
-
-    The items of an action that was itself added after validation are part of that
-    addition: they are not listed again one by one.
-    """
-    if not programme.is_validated:
-        return
-    if kind == "modification" and action is not None and session.scalar(
-            select(func.count()).select_from(ActionAmendment).where(
-                ActionAmendment.action_id == action.id, ActionAmendment.kind == "ajout")):
-        return
-    session.add(ActionAmendment(
-        programme_id=programme.id, action_id=action.id if action is not None else None,
-        action_title=title, kind=kind, summary=summary, reason=(reason or "").strip(),
-        actor_id=getattr(actor, "id", None), actor_name=_actor_name(actor)))
-
-
 def _apply(action: Action, data: ActionData, status: ActionStatus) -> None:
     plan = _plan_of(data)
     action.objective_id = plan["objective_id"]
@@ -371,7 +332,7 @@ def _apply(action: Action, data: ActionData, status: ActionStatus) -> None:
 
 def create_action(session: Session, actor: Any, programme: Programme,
                   data: ActionData) -> Action:
-    _require_manage(actor)
+    require_manage(actor)
     ensure_editable(programme)
     errors = Errors()
     status = _validate_action(session, programme, data, errors)
@@ -384,8 +345,8 @@ def create_action(session: Session, actor: Any, programme: Programme,
     _apply(action, data, status)
     session.add(action)
     session.flush()
-    _amend(session, actor, programme, action, action.title, "ajout",
-           "Nouvelle action ajoutée au programme validé.", data.amendment_reason)
+    record_amendment(session, actor, programme, action, action.title, "ajout",
+                     "Nouvelle action ajoutée au programme validé.", data.amendment_reason)
     session.flush()
     return action
 
@@ -393,10 +354,10 @@ def create_action(session: Session, actor: Any, programme: Programme,
 def update_action(session: Session, actor: Any, action: Action, data: ActionData,
                   *, expected_version: int | None = None) -> Action:
     """Save an action; a plan change on a validated programme needs a reason and is logged."""
-    _require_manage(actor)
+    require_manage(actor)
     programme = action.programme
     ensure_editable(programme)
-    _check_version(action, expected_version)
+    check_version(action, expected_version)
     errors = Errors()
     status = _validate_action(session, programme, data, errors)
     before, after = _current_plan(action), _plan_of(data)
@@ -409,17 +370,17 @@ def update_action(session: Session, actor: Any, action: Action, data: ActionData
     assert status is not None
     _apply(action, data, status)
     action.version_id += 1
-    _flush(session)
+    flush(session)
     if changed:
-        _amend(session, actor, programme, action, action.title, "modification",
-               "Modifié : " + ", ".join(changed) + ".", data.amendment_reason)
+        record_amendment(session, actor, programme, action, action.title, "modification",
+                         "Modifié : " + ", ".join(changed) + ".", data.amendment_reason)
         session.flush()
     return action
 
 
 def delete_action(session: Session, actor: Any, action: Action, reason: str = "") -> None:
     """Delete an action that has nothing recorded against it; otherwise explain why not."""
-    _require_manage(actor)
+    require_manage(actor)
     programme = action.programme
     ensure_editable(programme)
     blockers = []
@@ -437,297 +398,7 @@ def delete_action(session: Session, actor: Any, action: Action, reason: str = ""
     if programme.is_validated and not (reason or "").strip():
         raise DomainError("Le programme est validé : indiquez le motif de la suppression, "
                           "il sera présenté au comité de pilotage.")
-    _amend(session, actor, programme, None, action.title, "suppression",
-           "Action retirée du programme validé.", reason)
+    record_amendment(session, actor, programme, None, action.title, "suppression",
+                     "Action retirée du programme validé.", reason)
     session.delete(action)
-    session.flush()
-
-
-# ================================================================ action items
-@dataclass
-class DeliverableData:
-    title: str
-    due_date: date | None
-    done_date: date | None = None
-
-
-@dataclass
-class IndicatorData:
-    name: str
-    unit: str
-    target: Decimal | None
-    achieved: Decimal | None = None
-    comment: str = ""
-
-
-@dataclass
-class BudgetLineData:
-    category: BudgetCategory | str
-    planned: Decimal | None
-    actual: Decimal | None = None
-    label: str = ""
-
-
-@dataclass
-class AllocationData:
-    member_id: int | None
-    planned_days: Decimal | None
-    actual_days: Decimal | None = None
-
-
-def _validate_item(session: Session, action: Action, data: Any, errors: Errors,
-                   item: Any) -> None:
-    if isinstance(data, DeliverableData):
-        if not (data.title or "").strip():
-            errors.add("title", "L'intitulé du livrable est obligatoire.")
-        if data.due_date is None:
-            errors.add("due_date", "L'échéance est obligatoire.")
-    elif isinstance(data, IndicatorData):
-        if not (data.name or "").strip():
-            errors.add("name", "Le nom de l'indicateur est obligatoire.")
-        if not (data.unit or "").strip():
-            errors.add("unit", "L'unité est obligatoire (participants, jours, %…).")
-        if data.target is None:
-            errors.add("target", "La cible est obligatoire.")
-        elif data.target < 0:
-            errors.add("target", "La cible ne peut pas être négative.")
-        if data.achieved is not None and data.achieved < 0:
-            errors.add("achieved", "La valeur atteinte ne peut pas être négative.")
-    elif isinstance(data, BudgetLineData):
-        try:
-            BudgetCategory(data.category)
-        except ValueError:
-            errors.add("category", "Catégorie de dépense inconnue.")
-        if data.planned is None:
-            errors.add("planned", "Le montant prévu est obligatoire.")
-        elif data.planned < 0:
-            errors.add("planned", "Le montant prévu ne peut pas être négatif.")
-        if data.actual is not None and data.actual < 0:
-            errors.add("actual", "Le montant réalisé ne peut pas être négatif.")
-    elif isinstance(data, AllocationData):
-        if data.member_id is None or session.get(TeamMember, data.member_id) is None:
-            errors.add("member_id", "Choisissez un membre de l'équipe.")
-        else:
-            taken = session.scalar(select(func.count()).select_from(StaffAllocation).where(
-                StaffAllocation.action_id == action.id,
-                StaffAllocation.member_id == data.member_id,
-                StaffAllocation.id != (item.id if item is not None else -1)))
-            if taken:
-                errors.add("member_id", "Cette personne a déjà du temps sur cette action : "
-                                        "modifiez la ligne existante.")
-        if data.planned_days is None:
-            errors.add("planned_days", "Le temps prévu est obligatoire.")
-        elif data.planned_days < 0:
-            errors.add("planned_days", "Le temps prévu ne peut pas être négatif.")
-        if data.actual_days is not None and data.actual_days < 0:
-            errors.add("actual_days", "Le temps réalisé ne peut pas être négatif.")
-
-
-ITEM_CLASSES: dict[type, type] = {
-    DeliverableData: Deliverable, IndicatorData: Indicator,
-    BudgetLineData: BudgetLine, AllocationData: StaffAllocation,
-}
-#: The planned side of each item: changing it after validation is an amendment.
-ITEM_PLAN_FIELDS = {
-    Deliverable: ("livrable", "due_date", "title"),
-    Indicator: ("indicateur", "target", "name"),
-    BudgetLine: ("budget", "planned", "label"),
-    StaffAllocation: ("temps prévu", "planned_days", None),
-}
-
-
-def _item_values(data: Any) -> dict[str, Any]:
-    if isinstance(data, DeliverableData):
-        return {"title": data.title.strip(), "due_date": data.due_date,
-                "done_date": data.done_date}
-    if isinstance(data, IndicatorData):
-        return {"name": data.name.strip(), "unit": data.unit.strip(), "target": data.target,
-                "achieved": data.achieved, "comment": (data.comment or "").strip()}
-    if isinstance(data, BudgetLineData):
-        return {"category": BudgetCategory(data.category), "label": (data.label or "").strip(),
-                "planned": data.planned, "actual": data.actual}
-    return {"member_id": data.member_id, "planned_days": data.planned_days,
-            "actual_days": data.actual_days}
-
-
-def _item_label(item: Any) -> str:
-    noun, _, name_attr = ITEM_PLAN_FIELDS[type(item)]
-    if isinstance(item, StaffAllocation):
-        return f"{noun} de {item.member.full_name}" if item.member else noun
-    if isinstance(item, BudgetLine):
-        return f"{noun} {BudgetCategory(item.category).label.lower()}" + (
-            f" ({item.label})" if item.label else "")
-    return f"{noun} « {getattr(item, name_attr)} »"
-
-
-def save_item(session: Session, actor: Any, action: Action, data: Any, item: Any = None) -> Any:
-    """Create or update a deliverable, indicator, budget line or staff allocation."""
-    _require_manage(actor)
-    programme = action.programme
-    ensure_editable(programme)
-    cls = ITEM_CLASSES[type(data)]
-    if item is not None and (not isinstance(item, cls) or item.action_id != action.id):
-        raise DomainError("Cette ligne n'appartient pas à l'action.")
-    errors = Errors()
-    _validate_item(session, action, data, errors, item)
-    errors.raise_if_any()
-    values = _item_values(data)
-    _, plan_attr, _ = ITEM_PLAN_FIELDS[cls]
-    if item is None:
-        item = cls(action_id=action.id, **values)
-        session.add(item)
-        session.flush()
-        session.refresh(item)
-        _amend(session, actor, programme, action, action.title, "modification",
-               f"Ajout : {_item_label(item)}.")
-    else:
-        old_plan = getattr(item, plan_attr)
-        for key, value in values.items():
-            setattr(item, key, value)
-        session.flush()
-        if old_plan != values[plan_attr]:
-            _amend(session, actor, programme, action, action.title, "modification",
-                   f"Modifié : {_item_label(item)} ({old_plan} → {values[plan_attr]}).")
-    session.flush()
-    session.expire(action)
-    return item
-
-
-def delete_item(session: Session, actor: Any, action: Action, item: Any) -> None:
-    _require_manage(actor)
-    programme = action.programme
-    ensure_editable(programme)
-    if item is None or item.action_id != action.id:
-        raise DomainError("Cette ligne n'appartient pas à l'action.")
-    _amend(session, actor, programme, action, action.title, "modification",
-           f"Retrait : {_item_label(item)}.")
-    session.delete(item)
-    session.flush()
-    session.expire(action)
-
-
-# ================================================================ team
-@dataclass
-class MemberData:
-    full_name: str
-    function: str
-    contract_etp: Decimal | None
-    status: MemberStatus | str
-    start_date: date | None
-    end_date: date | None = None
-    seconded_by: str = ""
-
-
-def _validate_member(data: MemberData, errors: Errors) -> None:
-    if not (data.full_name or "").strip():
-        errors.add("full_name", "Le nom est obligatoire.")
-    if not (data.function or "").strip():
-        errors.add("function", "La fonction est obligatoire.")
-    if data.contract_etp is None:
-        errors.add("contract_etp", "L'ETP du contrat est obligatoire (ex. 0,8).")
-    elif not Decimal("0") < data.contract_etp <= Decimal("1"):
-        errors.add("contract_etp", "L'ETP du contrat est compris entre 0,01 et 1.")
-    try:
-        status = MemberStatus(data.status)
-    except ValueError:
-        errors.add("status", "Statut inconnu.")
-    else:
-        if status is MemberStatus.MIS_A_DISPOSITION and not (data.seconded_by or "").strip():
-            errors.add("seconded_by", "Indiquez l'organisme qui met la personne à disposition.")
-    if data.start_date is None:
-        errors.add("start_date", "La date d'arrivée est obligatoire.")
-    elif data.end_date is not None and data.end_date < data.start_date:
-        errors.add("end_date", "La date de fin précède la date d'arrivée.")
-
-
-def save_member(session: Session, actor: Any, data: MemberData, member: TeamMember | None = None,
-                *, expected_version: int | None = None) -> TeamMember:
-    _require_manage(actor)
-    if member is not None:
-        _check_version(member, expected_version)
-    errors = Errors()
-    _validate_member(data, errors)
-    errors.raise_if_any()
-    if member is None:
-        member = TeamMember()
-        session.add(member)
-    else:
-        member.version_id += 1
-    member.full_name = data.full_name.strip()
-    member.function = data.function.strip()
-    member.contract_etp = data.contract_etp  # type: ignore[assignment]
-    member.status = MemberStatus(data.status)
-    member.seconded_by = ((data.seconded_by or "").strip() or None
-                          if member.status is MemberStatus.MIS_A_DISPOSITION else None)
-    member.start_date = data.start_date  # type: ignore[assignment]
-    member.end_date = data.end_date
-    _flush(session)
-    return member
-
-
-# ================================================================ copil
-@dataclass
-class MeetingData:
-    meeting_date: date | None
-    place: str = ""
-    participants: list[str] = field(default_factory=list)
-    notes: str = ""
-
-
-def save_meeting(session: Session, actor: Any, programme: Programme, data: MeetingData,
-                 meeting: CopilMeeting | None = None) -> CopilMeeting:
-    _require_manage(actor)
-    errors = Errors()
-    if data.meeting_date is None:
-        errors.add("meeting_date", "La date de la réunion est obligatoire.")
-    participants = [p.strip() for p in data.participants or [] if p.strip()]
-    if any(len(p) > 200 for p in participants):
-        errors.add("participants", "Une ligne de participant fait plus de 200 caractères.")
-    errors.raise_if_any()
-    if meeting is None:
-        meeting = CopilMeeting(programme_id=programme.id)
-        session.add(meeting)
-    meeting.meeting_date = data.meeting_date  # type: ignore[assignment]
-    meeting.place = (data.place or "").strip()
-    meeting.participants = participants
-    meeting.notes = (data.notes or "").strip()
-    session.flush()
-    return meeting
-
-
-def add_decision(session: Session, actor: Any, meeting: CopilMeeting, text: str,
-                 action_id: int | None = None) -> CopilDecision:
-    _require_manage(actor)
-    errors = Errors()
-    if not (text or "").strip():
-        errors.add("text", "Le texte de la décision est obligatoire.")
-    if action_id is not None:
-        action = session.get(Action, action_id)
-        if action is None or action.programme_id != meeting.programme_id:
-            errors.add("action_id", "Action introuvable dans ce programme.")
-    errors.raise_if_any()
-    decision = CopilDecision(meeting=meeting, text=text.strip(), action_id=action_id)
-    session.add(decision)
-    session.flush()
-    return decision
-
-
-def delete_decision(session: Session, actor: Any, decision: CopilDecision) -> None:
-    _require_manage(actor)
-    session.delete(decision)
-    session.flush()
-
-
-# ================================================================ reference data
-def update_reference(session: Session, actor: Any, obj: Axis | Objective, title: str) -> None:
-    """Regions adapt the wording of axes and objectives; codes stay fixed."""
-    if actor is not None and not can(actor, "programme.reference"):
-        raise PermissionDenied()
-    errors = Errors()
-    if not (title or "").strip():
-        errors.add("title", "Le libellé est obligatoire.")
-    elif len(title.strip()) > 300:
-        errors.add("title", "300 caractères au plus.")
-    errors.raise_if_any()
-    obj.title = title.strip()
     session.flush()

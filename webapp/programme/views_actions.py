@@ -16,18 +16,20 @@ from models.network.orm import MissionLocale
 from models.policy import can
 from models.programme import queries
 from models.programme.enums import ActionStatus
-from models.programme.orm import Action, BudgetLine, Deliverable, Indicator, StaffAllocation
-from models.programme.rules import etp_to_days
-from models.programme.services import (
-    ActionData,
+from models.programme.items import (
     AllocationData,
     BudgetLineData,
     DeliverableData,
     IndicatorData,
-    create_action,
-    delete_action,
     delete_item,
     save_item,
+)
+from models.programme.orm import Action, BudgetLine, Deliverable, Indicator, StaffAllocation
+from models.programme.rules import etp_to_days
+from models.programme.services import (
+    ActionData,
+    create_action,
+    delete_action,
     update_action,
 )
 from webapp.access import access, ensure

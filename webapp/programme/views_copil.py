@@ -11,7 +11,7 @@ from models.policy import can
 from models.programme import queries
 from models.programme.enums import MemberStatus
 from models.programme.orm import Action, CopilDecision, CopilMeeting, Objective, TeamMember
-from models.programme.services import (
+from models.programme.team import (
     MeetingData,
     MemberData,
     add_decision,

@@ -18,8 +18,8 @@ from models.programme.services import (
     duplicate_programme,
     transition,
     update_programme,
-    update_reference,
 )
+from models.programme.team import update_reference
 from webapp.access import access, ensure
 from webapp.extensions import db
 from webapp.forms_common import apply_errors, flash_errors, version_of
