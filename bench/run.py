@@ -12,18 +12,26 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 
 os.environ.setdefault("ANIMARESEAU_INSTANCE_PATH", tempfile.mkdtemp(prefix="animareseau-bench-"))
 os.environ.setdefault("ANIMARESEAU_ENV", "test")
 
 from flask_migrate import upgrade  # noqa: E402
 
+from models.programme import queries  # noqa: E402
 from seeds.demo import DEMO_PASSWORD, build_demo  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 PAGES = ["/", "/reseau/", "/reseau/?tri=commune&ordre=desc&q=mission", "/admin/utilisateurs",
          "/admin/journal"]
+# Programme pages, on the demo's 2026 programme (id resolved at run time).
+PROGRAMME_PAGES = ["/programmes/{p}", "/programmes/{p}/actions",
+                   "/programmes/{p}/actions?axe=2&retard=1&tri=pilote",
+                   "/programmes/{p}/calendrier",
+                   "/programmes/actions/{a}", "/programmes/{p}/export.xlsx",
+                   "/programmes/{p}/export.csv"]
 
 
 def _time(client, url: str, n: int) -> float:
@@ -42,12 +50,14 @@ def main(n: int = 200) -> None:
         upgrade()
         build_demo(db.session)
         db.session.commit()
+        programme = queries.current_programme(db.session, date(2026, 11, 23))
+        ids = {"p": programme.id, "a": programme.actions[0].id}
     client = app.test_client()
     client.post("/connexion", data={"email": "admin@demo.arml.fr", "password": DEMO_PASSWORD})
     baseline = _time(client, "/healthz", n)
     print(f"{'page':45} {'médiane (ms)':>12} {'ratio /healthz':>15}")
     print(f"{'/healthz (référence)':45} {baseline * 1000:12.2f} {1:15.1f}")
-    for url in PAGES:
+    for url in PAGES + [page.format(**ids) for page in PROGRAMME_PAGES]:
         t = _time(client, url, n)
         print(f"{url:45} {t * 1000:12.2f} {t / baseline:15.1f}")
 
