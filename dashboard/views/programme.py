@@ -107,7 +107,8 @@ c[3].metric("Budget consommé", pct(ratio(actual, planned)),
             help=f"{format_money(actual)} réalisés sur {format_money(planned)} prévus")
 c[4].metric("Jours consommés", pct(ratio(actual_days, planned_days)),
             help=f"{days(actual_days)} jours réalisés sur {days(planned_days)} jours prévus")
-c = st.columns(5)
+# Amounts in euros are long: two wide columns for them, then three for the rest.
+c = st.columns([3, 3, 2, 2, 2])
 c[0].metric("Budget prévu", format_money(planned))
 c[1].metric("Budget réalisé", format_money(actual))
 c[2].metric("Jours prévus", days(planned_days))
