@@ -48,7 +48,7 @@ def _ml_id(session, code: str) -> int:
     return session.scalars(select(MissionLocale.id).where(MissionLocale.code == code)).one()
 
 
-def _workflow(session, demo):
+def check_workflow(session, demo):
     assert set(demo) == {2025, 2026}
     last, this = demo[2025], demo[2026]
     assert ProgrammeStatus(last.status) is ProgrammeStatus.CLOTURE
@@ -61,7 +61,7 @@ def _workflow(session, demo):
     assert this.etp_days == 218 and last.etp_days == 218
 
 
-def _objectives(session, demo):
+def check_objectives(session, demo):
     counts = {year: len(p.actions) for year, p in demo.items()}
     assert 35 <= sum(counts.values()) <= 50
     all_codes = set(session.scalars(select(Objective.code)))
@@ -70,7 +70,7 @@ def _objectives(session, demo):
         assert {a.objective.code for a in programme.actions} == all_codes
 
 
-def _statuses(session, demo):
+def check_statuses(session, demo):
     last = [ActionStatus(a.status) for a in demo[2025].actions]
     assert set(last) <= {ActionStatus.REALISEE, ActionStatus.REPORTEE, ActionStatus.ABANDONNEE}
     assert last.count(ActionStatus.REALISEE) > len(last) // 2
@@ -88,7 +88,7 @@ def _statuses(session, demo):
         assert all(a.actual_days is not None for a in action.allocations)
 
 
-def _budgets(session, demo):
+def check_budgets(session, demo):
     for programme in demo.values():
         total = queries.overview(session, programme, TODAY).total
         assert Decimal("150000") <= total.planned <= Decimal("400000")
@@ -99,7 +99,7 @@ def _budgets(session, demo):
                 assert isinstance(line.planned, Decimal)
 
 
-def _team(session, demo):
+def check_team(session, demo):
     members = session.scalars(select(TeamMember)).all()
     assert len(members) == 3
     seconded = [m for m in members if m.status == MemberStatus.MIS_A_DISPOSITION]
@@ -110,7 +110,7 @@ def _team(session, demo):
     assert not [load for load in queries.member_loads(session, demo[2025]) if load.over]
 
 
-def _deliverables(session, demo):
+def check_deliverables(session, demo):
     late_2026 = queries.overview(session, demo[2026], TODAY).total.late_deliverables
     assert 3 <= late_2026 <= 5
     assert queries.overview(session, demo[2025], TODAY).total.late_deliverables == 0
@@ -118,7 +118,7 @@ def _deliverables(session, demo):
     assert 0 < indicators.reached < indicators.indicators
 
 
-def _missions_locales(session, demo):
+def check_missions_locales(session, demo):
     def involved(programme, code):
         return session.scalar(
             select(func.count()).select_from(ActionMissionLocale).join(Action)
@@ -130,7 +130,7 @@ def _missions_locales(session, demo):
     assert involved(demo[2026], "64001") >= 2
 
 
-def _copil(session, demo):
+def check_copil(session, demo):
     for programme in demo.values():
         meetings = queries.meetings(session, programme)
         assert 2 <= len(meetings) <= 3
@@ -148,20 +148,20 @@ def _copil(session, demo):
 
 # Building the demo takes a few seconds: the checks share one build per test.
 def test_programmes_workflow_actions_and_statuses(session, demo):
-    _workflow(session, demo)
-    _objectives(session, demo)
-    _statuses(session, demo)
+    check_workflow(session, demo)
+    check_objectives(session, demo)
+    check_statuses(session, demo)
 
 
 def test_budgets_team_deliverables_and_missions_locales(session, demo):
-    _budgets(session, demo)
-    _team(session, demo)
-    _deliverables(session, demo)
-    _missions_locales(session, demo)
+    check_budgets(session, demo)
+    check_team(session, demo)
+    check_deliverables(session, demo)
+    check_missions_locales(session, demo)
 
 
 def test_copil_amendments_and_second_build_adds_nothing(session, demo):
-    _copil(session, demo)
+    check_copil(session, demo)
     before = {model.__name__: _count(session, model) for model in TABLES}
     build_demo(session)
     session.commit()
