@@ -75,3 +75,13 @@ def departements_in_use(session: Session, user: User) -> list[tuple[str, str]]:
 def current_region(session: Session) -> Region | None:
     """The deployment's region (one ARML, one region)."""
     return session.scalars(select(Region).order_by(Region.id).limit(1)).first()
+
+
+def mission_locale_choices(session: Session, *, active_only: bool = False
+                           ) -> list[tuple[int, str]]:
+    """``(id, "Name (dép.)")`` pairs for select fields, by name."""
+    stmt = select(MissionLocale.id, MissionLocale.name, MissionLocale.departement)
+    if active_only:
+        stmt = stmt.where(MissionLocale.active.is_(True))
+    rows = session.execute(stmt.order_by(MissionLocale.name))
+    return [(id_, f"{name} ({dep})") for id_, name, dep in rows]

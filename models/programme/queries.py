@@ -23,6 +23,7 @@ from models.programme.orm import (
     ActionMissionLocale,
     Axis,
     BudgetLine,
+    CopilDecision,
     CopilMeeting,
     Deliverable,
     Indicator,
@@ -39,6 +40,12 @@ ZERO = Decimal("0.00")
 # ---------------------------------------------------------------- programmes
 def programmes(session: Session) -> list[Programme]:
     return list(session.scalars(select(Programme).order_by(Programme.year.desc())))
+
+
+def action_counts(session: Session) -> dict[int, int]:
+    """Number of actions per programme id (one grouped query for the programme list)."""
+    rows = session.execute(select(Action.programme_id, func.count()).group_by(Action.programme_id))
+    return dict(rows.tuples().all())
 
 
 def current_programme(session: Session, today: date) -> Programme | None:
@@ -377,7 +384,8 @@ def amendments(session: Session, programme: Programme) -> list[ActionAmendment]:
 
 def meetings(session: Session, programme: Programme) -> list[CopilMeeting]:
     stmt = (select(CopilMeeting).where(CopilMeeting.programme_id == programme.id)
-            .options(selectinload(CopilMeeting.decisions))
+            .options(selectinload(CopilMeeting.decisions).selectinload(CopilDecision.action),
+                     selectinload(CopilMeeting.decisions).selectinload(CopilDecision.transition))
             .order_by(CopilMeeting.meeting_date.desc()))
     return list(session.scalars(stmt))
 

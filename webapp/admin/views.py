@@ -19,15 +19,15 @@ from models.accounts.services import (
 )
 from models.audit.orm import AuditEvent
 from models.audit.queries import history_of
-from models.errors import ConcurrentEdit, ValidationFailed
-from models.network.orm import MissionLocale
+from models.network.queries import mission_locale_choices
 from models.policy import can, grantable_roles
 from webapp.access import access, ensure
 from webapp.admin import bp
 from webapp.admin.forms import NewUserForm, PasswordResetForm, ToggleActiveForm, UserForm
 from webapp.extensions import db
-from webapp.forms_common import apply_errors, flash_errors, version_of
+from webapp.forms_common import version_of
 from webapp.listing import list_page
+from webapp.unit_of_work import attempt, flash_form_errors
 
 SORTABLE = {
     "nom": User.full_name,
@@ -38,10 +38,7 @@ SORTABLE = {
 
 
 def _ml_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(MissionLocale.id, MissionLocale.name, MissionLocale.departement)
-        .order_by(MissionLocale.name))
-    return [(id_, f"{name} ({dep})") for id_, name, dep in rows]
+    return mission_locale_choices(db.session)
 
 
 def _data(form: UserForm) -> UserData:
@@ -71,14 +68,10 @@ def users():
 def user_new():
     form = NewUserForm(roles=grantable_roles(current_user), missions_locales=_ml_choices())
     if form.validate_on_submit():
-        try:
-            user = create_user(db.session, current_user, _data(form), form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Compte créé pour {user.full_name}.", "success")
+        done = attempt(lambda: create_user(db.session, current_user, _data(form),
+                                           form.password.data), form=form)
+        if done.ok:
+            flash(f"Compte créé pour {done.value.full_name}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None, min_length=MIN_LENGTH)
 
@@ -97,20 +90,12 @@ def user_edit(user_id: int):
         form.version_id.data = str(user.version_id)
     elif not editable:
         flash("Vous ne pouvez pas modifier ce compte.", "danger")
-    elif form.validate_on_submit():
-        try:
-            update_user(db.session, current_user, user, _data(form),
-                        expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash("Compte mis à jour.", "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    elif form.validate_on_submit() and attempt(
+            lambda: update_user(db.session, current_user, user, _data(form),
+                                expected_version=version_of(form.version_id.data)),
+            form=form).ok:
+        flash("Compte mis à jour.", "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     history = history_of(db.session, User.__tablename__, user.id)[:20]
     return render_template("admin/user_form.html", form=form, user=user, editable=editable,
                            history=history, reset_form=PasswordResetForm(),
@@ -126,18 +111,11 @@ def user_password(user_id: int):
         flash("Vous ne pouvez pas modifier ce compte.", "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            set_password(db.session, current_user, user, form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash_errors(exc.errors)
-        else:
-            db.session.commit()
-            flash(f"Mot de passe de {user.full_name} réinitialisé ; ses sessions ouvertes "
-                  "sont fermées. Transmettez-le par un canal sûr.", "success")
-    else:
-        flash_errors(form.errors)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: set_password(db.session, current_user, user, form.password.data)).ok:
+        flash(f"Mot de passe de {user.full_name} réinitialisé ; ses sessions ouvertes "
+              "sont fermées. Transmettez-le par un canal sûr.", "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
@@ -149,20 +127,11 @@ def user_toggle(user_id: int):
     form = ToggleActiveForm()
     if not can(current_user, "users.manage", user):
         flash("Vous ne pouvez pas modifier ce compte.", "danger")
-    elif form.validate_on_submit():
-        try:
-            set_active(db.session, current_user, user, not user.active,
-                       expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash_errors(exc.errors)
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            state = "réactivé" if user.active else "désactivé"
-            flash(f"Compte de {user.full_name} {state}.", "success")
+    elif form.validate_on_submit() and attempt(
+            lambda: set_active(db.session, current_user, user, not user.active,
+                               expected_version=version_of(form.version_id.data))).ok:
+        state = "réactivé" if user.active else "désactivé"
+        flash(f"Compte de {user.full_name} {state}.", "success")
     return redirect(request.referrer if _same_site(request.referrer)
                     else url_for("admin.users"))
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import select
 
-from models.network.orm import MissionLocale
+from models.network.queries import mission_locale_choices
 from models.policy import can
 from models.programme import queries
 from models.programme.orm import Action, Programme
@@ -41,7 +40,4 @@ def member_choices(year: int | None = None) -> list[tuple[int, str]]:
 
 
 def ml_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(MissionLocale.id, MissionLocale.name, MissionLocale.departement)
-        .where(MissionLocale.active.is_(True)).order_by(MissionLocale.name))
-    return [(id_, f"{name} ({dep})") for id_, name, dep in rows]
+    return mission_locale_choices(db.session, active_only=True)

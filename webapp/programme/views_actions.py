@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.audit.queries import history_of
-from models.errors import ConcurrentEdit, DomainError, ValidationFailed
+from models.errors import ConcurrentEdit
 from models.network.orm import MissionLocale
 from models.policy import can
 from models.programme import queries
@@ -25,7 +25,7 @@ from models.programme.items import (
     save_item,
 )
 from models.programme.orm import Action, BudgetLine, Deliverable, Indicator, StaffAllocation
-from models.programme.rules import etp_to_days
+from models.programme.rules import ProgrammeReadOnly, ensure_editable, etp_to_days
 from models.programme.services import (
     ActionData,
     create_action,
@@ -34,7 +34,7 @@ from models.programme.services import (
 )
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import apply_errors, flash_errors, lines, version_of
+from webapp.forms_common import lines, version_of
 from webapp.listing import list_page
 from webapp.programme import bp
 from webapp.programme.common import (
@@ -54,6 +54,7 @@ from webapp.programme.forms import (
     EmptyForm,
     IndicatorForm,
 )
+from webapp.unit_of_work import attempt, flash_form_errors
 
 
 @bp.route("/<int:programme_id>/actions")
@@ -93,8 +94,11 @@ def _action_data(form: ActionForm) -> ActionData:
 
 
 def _closed_guard(programme) -> bool:
-    if programme.is_closed:
-        flash(f"Le programme {programme.year} est clôturé : il est en lecture seule.", "warning")
+    """Refuse the form of a closed programme up front, with the domain's own message."""
+    try:
+        ensure_editable(programme)
+    except ProgrammeReadOnly as exc:
+        flash(str(exc), "warning")
         return True
     return False
 
@@ -109,13 +113,10 @@ def action_new(programme_id: int):
     if request.method == "GET" and request.args.get("objectif", type=int):
         form.objective_id.data = request.args.get("objectif", type=int)
     if form.validate_on_submit():
-        try:
-            action = create_action(db.session, current_user, programme, _action_data(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        done = attempt(lambda: create_action(db.session, current_user, programme,
+                                             _action_data(form)), form=form)
+        if done.ok:
+            action = done.value
             flash(f"Action « {action.title} » créée. Ajoutez ses livrables, indicateurs, "
                   "budget et temps de l'équipe.", "success")
             return redirect(url_for("programme.action_detail", action_id=action.id))
@@ -137,19 +138,14 @@ def action_edit(action_id: int):
         form.mission_locale_ids.data = [link.mission_locale_id for link in action.ml_links]
         form.version_id.data = str(action.version_id)
     elif form.validate_on_submit():
-        try:
-            update_action(db.session, current_user, action, _action_data(form),
-                          expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            flash(f"{exc} Votre saisie est conservée ci-dessous : comparez-la avec la "
-                  "version actuelle avant d'enregistrer à nouveau.", "warning")
+        done = attempt(lambda: update_action(
+            db.session, current_user, action, _action_data(form),
+            expected_version=version_of(form.version_id.data)), form=form)
+        if isinstance(done.error, ConcurrentEdit):
+            flash("Votre saisie est conservée ci-dessous : comparez-la avec la version "
+                  "actuelle avant d'enregistrer à nouveau.", "info")
             form.version_id.data = str(db.session.get(Action, action_id).version_id)
-        else:
-            db.session.commit()
+        if done.ok:
             flash("Action enregistrée.", "success")
             return redirect(url_for("programme.action_detail", action_id=action.id))
     return render_template("programme/action_form.html", form=form, programme=programme,
@@ -187,16 +183,12 @@ def action_delete(action_id: int):
     programme_id = action.programme_id
     form = DeleteActionForm()
     if not form.validate_on_submit():
-        flash_errors(form.errors)
+        flash_form_errors(form)
         return redirect(url_for("programme.action_detail", action_id=action_id))
     title = action.title
-    try:
-        delete_action(db.session, current_user, action, form.reason.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
+    if not attempt(lambda: delete_action(db.session, current_user, action,
+                                         form.reason.data or "")).ok:
         return redirect(url_for("programme.action_detail", action_id=action_id))
-    db.session.commit()
     flash(f"Action « {title} » supprimée.", "success")
     return redirect(url_for("programme.actions", programme_id=programme_id))
 
@@ -267,18 +259,10 @@ def _save(action_id: int, kind: str, item_id: int | None):
     form = _item_form(kind, action, kind if item is None else f"{kind}-{item_id}")
     anchor = f"#{kind}"
     if not form.validate_on_submit():
-        flash_errors({k: [f"{spec.noun} : {m}" for m in v] for k, v in form.errors.items()})
+        flash_form_errors(form, spec.noun)
         return redirect(url_for("programme.action_detail", action_id=action.id) + anchor)
-    try:
-        save_item(db.session, current_user, action, spec.data(form, action), item)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash_errors({k: [f"{spec.noun} : {m}" for m in v] for k, v in exc.errors.items()})
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
+    if attempt(lambda: save_item(db.session, current_user, action, spec.data(form, action),
+                                 item), label=spec.noun).ok:
         flash(f"{spec.noun} enregistré.", "success")
     return redirect(url_for("programme.action_detail", action_id=action.id) + anchor)
 
@@ -293,14 +277,8 @@ def item_delete(action_id: int, kind: str, item_id: int):
     ensure(item is not None and item.action_id == action.id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            delete_item(db.session, current_user, action, item)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
+        if attempt(lambda: delete_item(db.session, current_user, action, item)).ok:
             flash(f"{spec.noun} supprimé.", "success")
     else:
-        flash_errors(form.errors)
+        flash_form_errors(form)
     return redirect(url_for("programme.action_detail", action_id=action.id) + f"#{kind}")

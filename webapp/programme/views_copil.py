@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from models.errors import ConcurrentEdit, ValidationFailed
 from models.policy import can
 from models.programme import queries
 from models.programme.enums import MemberStatus
@@ -21,10 +20,11 @@ from models.programme.team import (
 )
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import apply_errors, flash_errors, lines, version_of
+from webapp.forms_common import lines, version_of
 from webapp.programme import bp
 from webapp.programme.common import programme_or_404, today
 from webapp.programme.forms import DecisionForm, EmptyForm, MeetingForm, MemberForm
+from webapp.unit_of_work import attempt, flash_form_errors
 
 
 # ---------------------------------------------------------------- team
@@ -57,20 +57,12 @@ def member_edit(member_id: int | None = None):
     if request.method == "GET" and member is not None:
         form.status.data = MemberStatus(member.status).value
         form.version_id.data = str(member.version_id)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            save_member(db.session, current_user, _member_data(form), member,
-                        expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash("Fiche enregistrée.", "success")
-            return redirect(url_for("programme.team"))
+    if request.method == "POST" and form.validate_on_submit() and attempt(
+            lambda: save_member(db.session, current_user, _member_data(form), member,
+                                expected_version=version_of(form.version_id.data)),
+            form=form).ok:
+        flash("Fiche enregistrée.", "success")
+        return redirect(url_for("programme.team"))
     return render_template("programme/member_form.html", form=form, member=member)
 
 
@@ -80,8 +72,7 @@ def member_edit(member_id: int | None = None):
 def meetings(programme_id: int):
     programme = programme_or_404(programme_id)
     return render_template("programme/meetings.html", programme=programme,
-                           meetings=queries.meetings(db.session, programme),
-                           transitions=programme.transitions)
+                           meetings=queries.meetings(db.session, programme))
 
 
 def _meeting_data(form: MeetingForm) -> MeetingData:
@@ -95,15 +86,11 @@ def meeting_new(programme_id: int):
     programme = programme_or_404(programme_id)
     form = MeetingForm()
     if form.validate_on_submit():
-        try:
-            meeting = save_meeting(db.session, current_user, programme, _meeting_data(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        done = attempt(lambda: save_meeting(db.session, current_user, programme,
+                                            _meeting_data(form)), form=form)
+        if done.ok:
             flash("Réunion du copil enregistrée. Ajoutez ses décisions.", "success")
-            return redirect(url_for("programme.meeting_detail", meeting_id=meeting.id))
+            return redirect(url_for("programme.meeting_detail", meeting_id=done.value.id))
     return render_template("programme/meeting_form.html", form=form, programme=programme,
                            meeting=None)
 
@@ -138,17 +125,11 @@ def meeting_edit(meeting_id: int):
     form = MeetingForm(obj=meeting if request.method == "GET" else None)
     if request.method == "GET":
         form.participants.data = "\n".join(meeting.participants or [])
-    elif form.validate_on_submit():
-        try:
-            save_meeting(db.session, current_user, meeting.programme, _meeting_data(form),
-                         meeting)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Réunion mise à jour.", "success")
-            return redirect(url_for("programme.meeting_detail", meeting_id=meeting.id))
+    elif form.validate_on_submit() and attempt(
+            lambda: save_meeting(db.session, current_user, meeting.programme,
+                                 _meeting_data(form), meeting), form=form).ok:
+        flash("Réunion mise à jour.", "success")
+        return redirect(url_for("programme.meeting_detail", meeting_id=meeting.id))
     return render_template("programme/meeting_form.html", form=form,
                            programme=meeting.programme, meeting=meeting)
 
@@ -159,17 +140,11 @@ def decision_add(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = DecisionForm(actions=[])
     if form.validate_on_submit():
-        try:
-            add_decision(db.session, current_user, meeting, form.text.data or "",
-                         form.action_id.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash_errors(exc.errors)
-        else:
-            db.session.commit()
+        if attempt(lambda: add_decision(db.session, current_user, meeting,
+                                        form.text.data or "", form.action_id.data)).ok:
             flash("Décision enregistrée.", "success")
     else:
-        flash_errors(form.errors)
+        flash_form_errors(form)
     return redirect(url_for("programme.meeting_detail", meeting_id=meeting.id))
 
 
@@ -179,8 +154,9 @@ def decision_delete(decision_id: int):
     decision = db.session.get(CopilDecision, decision_id)
     ensure(decision is not None)
     meeting_id = decision.meeting_id
-    if EmptyForm().validate_on_submit():
-        delete_decision(db.session, current_user, decision)
-        db.session.commit()
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: delete_decision(db.session, current_user, decision)).ok:
         flash("Décision supprimée.", "success")
     return redirect(url_for("programme.meeting_detail", meeting_id=meeting_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.errors import DomainError, PermissionDenied, ValidationFailed
 from models.network.queries import current_region
 from models.policy import can
 from models.programme import queries
@@ -22,10 +21,11 @@ from models.programme.services import (
 from models.programme.team import update_reference
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import apply_errors, flash_errors, version_of
+from webapp.forms_common import version_of
 from webapp.programme import bp
 from webapp.programme.common import programme_or_404, today
 from webapp.programme.forms import EmptyForm, ProgrammeForm, ReferenceForm, TransitionForm
+from webapp.unit_of_work import attempt, flash_form_errors
 
 
 @bp.route("/")
@@ -33,6 +33,7 @@ from webapp.programme.forms import EmptyForm, ProgrammeForm, ReferenceForm, Tran
 def index():
     rows = queries.programmes(db.session)
     return render_template("programme/index.html", programmes=rows,
+                           action_counts=queries.action_counts(db.session),
                            current=queries.current_programme(db.session, today()))
 
 
@@ -63,13 +64,10 @@ def new():
         flash("Aucune région n'est configurée : chargez la démonstration ou créez la région.",
               "danger")
     elif form.validate_on_submit():
-        try:
-            programme = create_programme(db.session, current_user, region, _data(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        done = attempt(lambda: create_programme(db.session, current_user, region, _data(form)),
+                       form=form)
+        if done.ok:
+            programme = done.value
             flash(f"Programme {programme.year} créé en brouillon. Ajoutez ses actions.", "success")
             return redirect(url_for("programme.detail", programme_id=programme.id))
     return render_template("programme/programme_form.html", form=form, programme=None)
@@ -83,17 +81,10 @@ def edit(programme_id: int):
     if request.method == "GET":
         form.version_id.data = str(programme.version_id)
     elif form.validate_on_submit():
-        try:
-            update_programme(db.session, current_user, programme, _data(form),
-                             expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
+        done = attempt(lambda: update_programme(
+            db.session, current_user, programme, _data(form),
+            expected_version=version_of(form.version_id.data)), form=form)
+        if done.ok:
             flash("Programme mis à jour.", "success")
             return redirect(url_for("programme.detail", programme_id=programme.id))
     return render_template("programme/programme_form.html", form=form, programme=programme)
@@ -138,21 +129,14 @@ def change_status(programme_id: int):
         meeting = None
         if form.meeting_id.data:
             meeting = db.session.get(CopilMeeting, form.meeting_id.data)
-        try:
-            move = transition(db.session, current_user, programme, form.target.data,
-                              form.comment.data or "", meeting=meeting,
-                              expected_version=version_of(form.version_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash_errors(exc.errors)
-        except (PermissionDenied, DomainError) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger" if isinstance(exc, PermissionDenied) else "warning")
-        else:
-            db.session.commit()
-            flash(f"Programme {programme.year} : {move.to_status.label.lower()}.", "success")
+        done = attempt(lambda: transition(
+            db.session, current_user, programme, form.target.data, form.comment.data or "",
+            meeting=meeting, expected_version=version_of(form.version_id.data)))
+        if done.ok:
+            flash(f"Programme {programme.year} : {done.value.to_status.label.lower()}.",
+                  "success")
     else:
-        flash_errors(form.errors)
+        flash_form_errors(form)
     return redirect(url_for("programme.detail", programme_id=programme.id))
 
 
@@ -162,15 +146,12 @@ def duplicate(programme_id: int):
     programme = programme_or_404(programme_id)
     form = EmptyForm()
     if not form.validate_on_submit():
-        flash_errors(form.errors)
+        flash_form_errors(form)
         return redirect(url_for("programme.detail", programme_id=programme.id))
-    try:
-        copy = duplicate_programme(db.session, current_user, programme)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash_errors(exc.errors)
+    done = attempt(lambda: duplicate_programme(db.session, current_user, programme))
+    if not done.ok:
         return redirect(url_for("programme.detail", programme_id=programme.id))
-    db.session.commit()
+    copy = done.value
     flash(f"Brouillon {copy.year} créé avec {len(copy.actions)} actions « prévues », "
           "sans réalisations. Ajustez-le avant de le soumettre au copil.", "success")
     return redirect(url_for("programme.detail", programme_id=copy.id))
@@ -234,14 +215,9 @@ def reference_update(kind: str, item_id: int):
     ensure(obj is not None)
     form = ReferenceForm()
     if form.validate_on_submit():
-        try:
-            update_reference(db.session, current_user, obj, form.title.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash_errors(exc.errors)
-        else:
-            db.session.commit()
+        if attempt(lambda: update_reference(db.session, current_user, obj,
+                                            form.title.data)).ok:
             flash("Libellé mis à jour.", "success")
     else:
-        flash_errors(form.errors)
+        flash_form_errors(form)
     return redirect(url_for("programme.reference"))
