@@ -155,7 +155,7 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
     session.add(record)
     flush(session)
     if meeting is not None:
-        text = f"{move.verb} : {source.label} → {target.label}."  # type: ignore[union-attr]
+        text = f"Programme {programme.year} : {target.label.lower()}."
         if record.comment:
             text += f" {record.comment}"
         session.add(CopilDecision(meeting=meeting, text=text, transition_id=record.id))
