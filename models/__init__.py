@@ -11,6 +11,7 @@ from models.audit import listeners as _audit_listeners  # noqa: F401
 # package is imported (Alembic, the dashboard and the tests rely on it).
 from models.audit import orm as _audit_orm  # noqa: F401
 from models.base import Base
+from models.funding import orm as _funding_orm  # noqa: F401
 from models.network import orm as _network_orm  # noqa: F401
 from models.programme import orm as _programme_orm  # noqa: F401
 

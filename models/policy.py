@@ -60,6 +60,28 @@ def _view_action(user: Any, action: Any) -> bool:
     return any(link.mission_locale_id == user.mission_locale_id for link in action.ml_links)
 
 
+def _funder_id_of(obj: Any) -> int | None:
+    """The funder an object belongs to (a funder, a convention or anything with a convention)."""
+    if obj is None:
+        return None
+    if hasattr(obj, "funder_id"):
+        return obj.funder_id
+    if obj.__class__.__name__ == "Funder":
+        return obj.id
+    convention = getattr(obj, "convention", None)
+    return convention.funder_id if convention is not None else None
+
+
+def _view_funding(user: Any, obj: Any) -> bool:
+    """Team and copil read every funder; a funder's account only its own things."""
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return True
+    if role is not Role.FINANCEUR:
+        return False
+    return obj is None or (user.funder_id is not None and _funder_id_of(obj) == user.funder_id)
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -77,6 +99,16 @@ RULES: dict[str, Rule] = {
     "programme.manage": lambda u, o: _role(u) in ARML_TEAM,
     "programme.reference": lambda u, o: _role(u) is Role.ADMIN,
     "action.view": _view_action,
+    # funding: the team edits, the copil reads everything, a funder's account reads only
+    # its own funder's conventions, payments and execution (never another funder's amounts);
+    # missions locales have no access
+    "funding.view": _view_funding,
+    "funding.plan": lambda u, o: _role(u) in NETWORK_READERS,
+    "funding.manage": lambda u, o: _role(u) in ARML_TEAM,
+    "funding.settings": lambda u, o: _role(u) is Role.ADMIN,
+    # staff-time justification (hours per person): the team only
+    "timesheet.manage": lambda u, o: _role(u) in ARML_TEAM,
+    "timesheet.direction": lambda u, o: _role(u) is Role.ADMIN,
 }
 
 
@@ -105,6 +137,18 @@ def scope_actions(stmt: Select, user: Any) -> Select:
         return stmt.where(Action.id.in_(
             select(ActionMissionLocale.action_id)
             .where(ActionMissionLocale.mission_locale_id == user.mission_locale_id)))
+    return stmt.where(false())
+
+
+def scope_conventions(stmt: Select, user: Any) -> Select:
+    """Restrict a select on Convention to what the user may see (see ``_view_funding``)."""
+    from models.funding.orm import Convention
+
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return stmt
+    if role is Role.FINANCEUR and user.funder_id is not None:
+        return stmt.where(Convention.funder_id == user.funder_id)
     return stmt.where(false())
 
 

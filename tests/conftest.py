@@ -28,6 +28,8 @@ from models.accounts.orm import User  # noqa: E402
 from models.accounts.passwords import hash_password  # noqa: E402
 from models.accounts.roles import Role  # noqa: E402
 from models.base import Base  # noqa: E402
+from models.funding.enums import FunderType  # noqa: E402
+from models.funding.orm import Funder  # noqa: E402
 from models.network.orm import MissionLocale, Region  # noqa: E402
 from tests import pg  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -147,7 +149,8 @@ def world(app):
                              departement="33", commune="Libourne")
         ml_b = MissionLocale(region=region, code="64001", name="Mission locale Pau Pyrénées",
                              departement="64", commune="Pau")
-        s.add_all([region, ml_a, ml_b])
+        funder = Funder(name="Conseil régional Nouvelle-Aquitaine", type=FunderType.REGION)
+        s.add_all([region, ml_a, ml_b, funder])
         s.flush()
         users = {
             "admin": User(email="admin@test.fr", full_name="Ada Admin", role=Role.ADMIN),
@@ -155,7 +158,8 @@ def world(app):
             "copil": User(email="copil@test.fr", full_name="Corinne Copil", role=Role.COPIL),
             "ml": User(email="ml@test.fr", full_name="Marc Libourne", role=Role.ML,
                        mission_locale_id=ml_a.id),
-            "financeur": User(email="fin@test.fr", full_name="Fanny Fin", role=Role.FINANCEUR),
+            "financeur": User(email="fin@test.fr", full_name="Fanny Fin", role=Role.FINANCEUR,
+                              funder_id=funder.id),
             # not a login identity: the object of account-management routes
             "target": User(email="target@test.fr", full_name="Tina Pau", role=Role.ML,
                            mission_locale_id=ml_b.id),
@@ -165,7 +169,7 @@ def world(app):
         s.add_all(users.values())
         s.commit()
         ids = {name: u.id for name, u in users.items()}
-        ids.update(ml_a=ml_a.id, ml_b=ml_b.id, region=region.id)
+        ids.update(ml_a=ml_a.id, ml_b=ml_b.id, region=region.id, funder=funder.id)
         emails = {name: u.email for name, u in users.items()}
     return {"ids": ids, "emails": emails}
 
@@ -246,4 +250,77 @@ def programme_world(app, world):
         ids.update(programme=programme.id, action_a=action_a.id, action_b=action_b.id,
                    deliverable_b=deliverable.id, member=member.id, meeting=meeting.id,
                    decision=decision.id, objective=codes["2.2"])
+    return world
+
+
+@pytest.fixture
+def funding_world(app, programme_world):
+    """The programme world plus funding: the world's funder (bound to the financeur account)
+    with a signed convention allocated to action_a, and another funder with its own
+    convention allocated to action_b. Ids: funder, funder_b, convention_a, convention_b,
+    instalment_a, payment_a, deadline_a, allocation_a, allocation_b, budget_a, budget_b."""
+    from datetime import date
+    from decimal import Decimal
+
+    from models.audit import set_actor
+    from models.funding.services import (
+        AllocationData,
+        ConventionData,
+        DeadlineData,
+        FunderData,
+        InstalmentData,
+        PaymentData,
+        add_payment,
+        save_allocation,
+        save_convention,
+        save_deadline,
+        save_funder,
+        save_schedule,
+    )
+    from models.programme.items import BudgetLineData, save_item
+    from models.programme.orm import Action
+
+    world = programme_world
+    ids = world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        action_a, action_b = s.get(Action, ids["action_a"]), s.get(Action, ids["action_b"])
+        budget_a = save_item(s, None, action_a, BudgetLineData(
+            category="prestations", label="Intervenant QVT", planned=Decimal("10000.00")))
+        budget_b = save_item(s, None, action_b, BudgetLineData(
+            category="personnel", label="Chargé d'études", planned=Decimal("20000.00"),
+            actual=Decimal("5000.00")))
+        own = s.get(Funder, ids["funder"])
+        other = save_funder(s, None, None, FunderData(name="DREETS Nouvelle-Aquitaine",
+                                                      type="etat"))
+        conv_a = save_convention(s, None, None, ConventionData(
+            funder_id=own.id, reference="CRNA-2026-01", object="Animation régionale 2026",
+            type="fonctionnement", amount=Decimal("10000.00"), first_year=2026, last_year=2026,
+            period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+            signature_date=date(2026, 2, 10), status="signee"))
+        save_schedule(s, None, conv_a, [
+            InstalmentData("Avance à la signature", date(2026, 2, 28), Decimal("80")),
+            InstalmentData("Solde après dialogue de gestion", date(2027, 3, 31), Decimal("20"))])
+        payment = add_payment(s, None, conv_a, PaymentData(
+            received_on=date(2026, 3, 5), amount=Decimal("8000.00"),
+            instalment_id=conv_a.instalments[0].id), today=date(2026, 11, 1))
+        deadline = save_deadline(s, None, conv_a, None, DeadlineData(
+            "Bilan d'exécution", date(2027, 2, 28)))
+        alloc_a = save_allocation(s, None, conv_a, None, AllocationData(
+            programme_id=ids["programme"], action_id=action_a.id, axis_id=None,
+            amount=Decimal("10000.00")))
+        conv_b = save_convention(s, None, None, ConventionData(
+            funder_id=other.id, reference="DREETS-2026-07", object="Observatoire",
+            type="projet", amount=Decimal("20000.00"), first_year=2026, last_year=2026,
+            period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+            signature_date=date(2026, 3, 1), status="signee"))
+        alloc_b = save_allocation(s, None, conv_b, None, AllocationData(
+            programme_id=ids["programme"], action_id=action_b.id, axis_id=None,
+            amount=Decimal("20000.00")))
+        s.commit()
+        ids.update(funder_b=other.id, convention_a=conv_a.id, convention_b=conv_b.id,
+                   instalment_a=conv_a.instalments[0].id, payment_a=payment.id,
+                   deadline_a=deadline.id, allocation_a=alloc_a.id, allocation_b=alloc_b.id,
+                   budget_a=budget_a.id, budget_b=budget_b.id)
     return world

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts.roles import Role
 from models.base import Audited, Base, TimestampMixin
 from models.network.orm import MissionLocale
+
+if TYPE_CHECKING:
+    from models.funding.orm import Funder
 
 
 class User(Audited, TimestampMixin, Base):
@@ -34,20 +38,22 @@ class User(Audited, TimestampMixin, Base):
     mission_locale_id: Mapped[int | None] = mapped_column(
         ForeignKey("mission_locale.id", ondelete="RESTRICT"), index=True
     )
-    # Bound to the funder table once it exists (funding issue); nullable until then.
-    funder_id: Mapped[int | None] = mapped_column(index=True)
+    funder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("funder.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     session_epoch: Mapped[int] = mapped_column(default=0)
     version_id: Mapped[int] = mapped_column(default=1)
 
     mission_locale: Mapped[MissionLocale | None] = relationship()
+    funder: Mapped[Funder | None] = relationship()
 
     # The version is bumped by edits of the account only (not by a login), and every
     # UPDATE still checks it in its WHERE clause, so a racing save fails instead of winning.
     __mapper_args__ = {"version_id_col": version_id, "version_id_generator": False}
     __table_args__ = (
         CheckConstraint("role <> 'ml' OR mission_locale_id IS NOT NULL", name="ml_has_scope"),
+        CheckConstraint("role <> 'financeur' OR funder_id IS NOT NULL", name="funder_has_scope"),
     )
 
     # --- what Flask-Login reads ---

@@ -94,6 +94,13 @@ def _validate(session: Session, actor: User | None, data: UserData, errors: Erro
                        "Un compte « Mission locale » doit être rattaché à une mission locale.")
         elif session.get(MissionLocale, data.mission_locale_id) is None:
             errors.add("mission_locale_id", "Mission locale introuvable.")
+    if role is Role.FINANCEUR:
+        from models.funding.orm import Funder
+
+        if data.funder_id is None:
+            errors.add("funder_id", "Un compte « Financeur » doit être rattaché à un financeur.")
+        elif session.get(Funder, data.funder_id) is None:
+            errors.add("funder_id", "Financeur introuvable.")
     return role
 
 

@@ -143,6 +143,13 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
         errors.add("comment", "Un commentaire est obligatoire pour ce passage : expliquez-le.")
     if meeting is not None and meeting.programme_id != programme.id:
         errors.add("meeting_id", "Cette réunion du copil concerne un autre programme.")
+    if move is not None and target is ProgrammeStatus.SOUMIS:
+        # The copil only receives a programme whose co-financing plan is balanced.
+        from models.funding.queries import cofinancing_plan, unbalanced_message
+
+        problem = unbalanced_message(cofinancing_plan(session, programme))
+        if problem:
+            errors.add("__all__", problem)
     errors.raise_if_any()
     programme.status = target
     if target is ProgrammeStatus.VALIDE:

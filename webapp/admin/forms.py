@@ -25,18 +25,22 @@ class UserForm(Form):
     role = SelectField("Rôle", validators=[DataRequired(REQUIRED)], validate_choice=False)
     mission_locale_id = SelectField("Mission locale de rattachement", coerce=optional_int,
                                     validators=[Optional()], validate_choice=False)
+    funder_id = SelectField("Financeur de rattachement", coerce=optional_int,
+                            validators=[Optional()], validate_choice=False)
     active = BooleanField("Compte actif", default=True)
     version_id = HiddenField()
     submit = SubmitField("Enregistrer")
 
     def __init__(self, *args, roles: list[Role], current_role: Role | None = None,
-                 missions_locales: list[tuple[int, str]], **kwargs):
+                 missions_locales: list[tuple[int, str]],
+                 funders: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         offered = list(roles)
         if current_role is not None and current_role not in offered:
             offered.insert(0, current_role)  # shown, so an unrelated edit keeps it
         self.role.choices = [(r.value, r.label) for r in offered]
         self.mission_locale_id.choices = [("", "— aucune —"), *missions_locales]
+        self.funder_id.choices = [("", "— aucun —"), *funders]
 
 
 class NewUserForm(UserForm):

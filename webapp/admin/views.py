@@ -41,12 +41,19 @@ def _ml_choices() -> list[tuple[int, str]]:
     return mission_locale_choices(db.session)
 
 
+def _funder_choices() -> list[tuple[int, str]]:
+    from models.funding.queries import funder_choices
+
+    return funder_choices(db.session)
+
+
 def _data(form: UserForm) -> UserData:
     return UserData(
         email=form.email.data or "",
         full_name=form.full_name.data or "",
         role=form.role.data or "",
         mission_locale_id=form.mission_locale_id.data,
+        funder_id=form.funder_id.data,
         active=bool(form.active.data),
     )
 
@@ -66,7 +73,8 @@ def users():
 @bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
 @access("users.view")
 def user_new():
-    form = NewUserForm(roles=grantable_roles(current_user), missions_locales=_ml_choices())
+    form = NewUserForm(roles=grantable_roles(current_user), missions_locales=_ml_choices(),
+                       funders=_funder_choices())
     if form.validate_on_submit():
         done = attempt(lambda: create_user(db.session, current_user, _data(form),
                                            form.password.data), form=form)
@@ -84,7 +92,8 @@ def user_edit(user_id: int):
     editable = can(current_user, "users.manage", user)
     form = UserForm(obj=user if request.method == "GET" else None,
                     roles=grantable_roles(current_user), current_role=Role(user.role),
-                    missions_locales=_ml_choices())
+                    missions_locales=_ml_choices(),
+                    funders=_funder_choices())
     if request.method == "GET":
         form.role.data = Role(user.role).value
         form.version_id.data = str(user.version_id)

@@ -1,0 +1,1 @@
+"""Funding: funders, conventions, allocations to the programme, payments, staff time."""
