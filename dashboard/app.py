@@ -38,6 +38,9 @@ if user.can("network.view"):
     pages.append(st.Page(str(VIEWS / "reseau.py"), title="Réseau", icon=":material/map:"))
 if user.can("programme.overview"):
     pages.append(st.Page(str(VIEWS / "programme.py"), title="Programme", icon=":material/flag:"))
+if user.can("funding.plan"):
+    pages.append(st.Page(str(VIEWS / "financements.py"), title="Financements",
+                         icon=":material/euro:"))
 
 with st.sidebar:
     st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")

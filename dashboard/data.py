@@ -9,17 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import models  # noqa: F401  (registers tables and the audit listener)
 from models import policy
 from models.accounts.orm import User
 from models.database import make_engine, make_sessionmaker, transaction
 from models.errors import PermissionDenied
+from models.funding import queries as fund_queries
+from models.funding.enums import ConventionStatus, ConventionType
+from models.funding.orm import Convention, Instalment
+from models.funding.rules import percent_of
 from models.network.orm import MissionLocale
 from models.network.queries import missions_by_departement, missions_locales_stmt
 from models.programme import queries as prog_queries
@@ -170,3 +176,161 @@ def programme_late_deliverables(user_id: int, programme_id: int) -> pd.DataFrame
                  "days_late": (today - d.due_date).days}
                 for d in prog_queries.late_deliverables(session, user, programme, today)]
     return pd.DataFrame(rows, columns=LATE_COLUMNS)
+
+
+# ---------------------------------------------------------------- funding
+# Policy ``funding.plan`` (team and copil): these frames show every funder's amounts, so
+# a financeur never gets them, even by calling the function. Money stays Decimal.
+
+FUNDING_PLAN_COLUMNS = ["axis", "action", "funder", "funder_type", "type_label", "amount"]
+FUNDING_AXIS_COLUMNS = ["axis", "axis_title", "budget", "funded", "unassigned", "to_fix",
+                        "tolerance"]
+CONVENTION_COLUMNS = ["id", "reference", "funder", "type_label", "in_kind", "status",
+                      "status_label", "amount", "received", "remaining_due", "late_instalments",
+                      "executed", "execution_rate"]
+CASHFLOW_COLUMNS = ["month", "expected", "received", "expected_cumulative",
+                    "received_cumulative"]
+UPCOMING_COLUMNS = ["due_date", "kind", "label", "reference", "funder", "amount", "late"]
+
+
+def _plan_reader(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if not policy.can(user, "funding.plan"):
+        raise PermissionDenied()
+    return user
+
+
+def _funded_programme(session: Session, user_id: int, programme_id: int
+                      ) -> tuple[User, Programme]:
+    user = _plan_reader(session, user_id)
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise LookupError(f"Programme {programme_id} introuvable.")
+    return user, programme
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_programme_list(user_id: int) -> pd.DataFrame:
+    """The programmes whose funding can be shown, most recent first (``current`` first open)."""
+    with session_scope() as session:
+        _plan_reader(session, user_id)
+        current = prog_queries.current_programme(session, date.today())
+        rows = [{"id": p.id, "year": p.year, "title": p.title, "status": str(p.status),
+                 "status_label": ProgrammeStatus(p.status).label, "etp_hours": p.etp_hours,
+                 "etp_days": p.etp_days, "current": current is not None and p.id == current.id}
+                for p in prog_queries.programmes(session)]
+    return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_plan(user_id: int, programme_id: int) -> pd.DataFrame:
+    """The co-financing plan flattened: one row per (action, funder) amount; an axis's
+    global funding that no budgeted action can take has ``action`` empty."""
+    with session_scope() as session:
+        _, programme = _funded_programme(session, user_id, programme_id)
+        plan = fund_queries.cofinancing_plan(session, programme)
+        funders = {f.id: f for f in plan.funders}
+        rows = []
+        for axis in plan.axes:
+            cells = [(line.title, line.by_funder) for line in axis.lines]
+            cells.append(("", axis.unassigned))
+            for action, amounts in cells:
+                for funder_id, amount in amounts.items():
+                    f = funders[funder_id]
+                    rows.append({"axis": axis.number, "action": action, "funder": f.name,
+                                 "funder_type": str(f.type), "type_label": f.type.label,
+                                 "amount": amount})
+    return pd.DataFrame(rows, columns=FUNDING_PLAN_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_plan_axes(user_id: int, programme_id: int) -> pd.DataFrame:
+    """Budget and funding per axis (every axis), with what makes the plan unbalanced."""
+    with session_scope() as session:
+        _, programme = _funded_programme(session, user_id, programme_id)
+        plan = fund_queries.cofinancing_plan(session, programme)
+        rows = [{"axis": a.number, "axis_title": a.title, "budget": a.budget,
+                 "funded": a.funded, "unassigned": sum(a.unassigned.values(), Decimal("0.00")),
+                 "to_fix": sum(1 for line in a.lines if not line.balanced) + bool(a.unassigned),
+                 "tolerance": plan.tolerance_percent}
+                for a in plan.axes]
+    return pd.DataFrame(rows, columns=FUNDING_AXIS_COLUMNS)
+
+
+def _year_conventions(session: Session, user: User, year: int) -> list[tuple[Any, Decimal]]:
+    """Conventions covering ``year`` with their schedule and payments loaded (no N+1)."""
+    stmt = (fund_queries.conventions_stmt(user, year=year)
+            .options(selectinload(Convention.instalments).selectinload(Instalment.payments),
+                     selectinload(Convention.payments))
+            .order_by(Convention.reference))
+    return [(c, Decimal(received)) for c, _, received in session.execute(stmt).unique()]
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
+    """Every convention covering ``year``: amount, received, due, late instalments, execution.
+
+    Late instalments and what remains due count signed conventions only (a convention in
+    preparation owes nothing yet); in-kind secondments are never paid, so never due.
+    """
+    today = date.today()
+    with session_scope() as session:
+        user = _plan_reader(session, user_id)
+        conventions = _year_conventions(session, user, year)
+        executed = fund_queries.execution_by_convention(session, [c for c, _ in conventions])
+        rows = []
+        for c, received in conventions:
+            kind, status = ConventionType(c.type), ConventionStatus(c.status)
+            signed = status is not ConventionStatus.EN_PREPARATION
+            cash = signed and not kind.in_kind
+            late = sum(1 for s in fund_queries.instalment_statuses(c, today) if s.late) \
+                if cash else 0
+            rows.append({
+                "id": c.id, "reference": c.reference, "funder": c.funder.name,
+                "type_label": kind.label, "in_kind": kind.in_kind, "status": str(status),
+                "status_label": status.label, "amount": c.amount, "received": received,
+                "remaining_due": c.amount - received if cash else Decimal("0.00"),
+                "late_instalments": late, "executed": executed.get(c.id, Decimal("0.00")),
+                "execution_rate": percent_of(executed.get(c.id, Decimal("0.00")), c.amount),
+            })
+    return pd.DataFrame(rows, columns=CONVENTION_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_cashflow(user_id: int, year: int) -> pd.DataFrame:
+    """Twelve months of ``year``: instalments expected by due date against payments received
+    by date, monthly and cumulated, for signed cash conventions covering the year."""
+    expected = dict.fromkeys(range(1, 13), Decimal("0.00"))
+    received = dict.fromkeys(range(1, 13), Decimal("0.00"))
+    with session_scope() as session:
+        user = _plan_reader(session, user_id)
+        for c, _ in _year_conventions(session, user, year):
+            if ConventionType(c.type).in_kind or \
+                    ConventionStatus(c.status) is ConventionStatus.EN_PREPARATION:
+                continue
+            for s in fund_queries.instalment_statuses(c, date.today()):
+                if s.instalment.due_date.year == year:
+                    expected[s.instalment.due_date.month] += s.amount
+            for p in c.payments:
+                if p.received_on.year == year:
+                    received[p.received_on.month] += p.amount
+    rows, cum_expected, cum_received = [], Decimal("0.00"), Decimal("0.00")
+    for month in range(1, 13):
+        cum_expected += expected[month]
+        cum_received += received[month]
+        rows.append({"month": date(year, month, 1), "expected": expected[month],
+                     "received": received[month], "expected_cumulative": cum_expected,
+                     "received_cumulative": cum_received})
+    return pd.DataFrame(rows, columns=CASHFLOW_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def funding_upcoming(user_id: int, days: int = 90) -> pd.DataFrame:
+    """Payments expected and reports due in the next ``days`` days, plus everything overdue."""
+    with session_scope() as session:
+        user = _plan_reader(session, user_id)
+        rows = [{"due_date": d.due_date, "kind": d.kind, "label": d.label,
+                 "reference": d.reference, "funder": d.funder_name, "amount": d.amount,
+                 "late": d.late}
+                for d in fund_queries.upcoming(session, user, date.today(), days)]
+    return pd.DataFrame(rows, columns=UPCOMING_COLUMNS)

@@ -1,8 +1,8 @@
 """``flask --app webapp seed demo``: an idempotent, believable demo region.
 
-Idempotent: missions locales and accounts are matched by code and e-mail and
-only created when missing, so running it twice changes nothing. Later issues
-add their own builders here.
+Idempotent: missions locales, funders and accounts are matched by code, name
+and e-mail and only created when missing, so running it twice changes nothing.
+Later issues add their own builders here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from models.accounts.roles import Role
 from models.accounts.services import UserData, create_user, find_by_email
 from models.base import Base
 from models.network.orm import MissionLocale, Region
+from seeds.funding_data import FINANCEUR_FUNDER
+from seeds.funding_demo import build_funders
 from seeds.network_data import (
     DIRECTOR_FIRST,
     DIRECTOR_LAST,
@@ -40,6 +42,8 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
     ("ml-pau@demo.arml.fr", "Xabi Etchegaray", Role.ML, "64001"),
     ("financeur@demo.arml.fr", "Marion Castaing (Région)", Role.FINANCEUR, None),
 ]
+#: e-mail → key of the funder (``seeds.funding_data.FUNDERS``) a financeur account sees.
+DEMO_FUNDERS = {"financeur@demo.arml.fr": FINANCEUR_FUNDER}
 
 
 def _slug(text: str) -> str:
@@ -79,13 +83,15 @@ def build_network(session: Session) -> Region:
 def build_accounts(session: Session) -> int:
     rows = session.execute(select(MissionLocale.code, MissionLocale.id))
     ml_ids = {code: id_ for code, id_ in rows}
+    funder_ids = build_funders(session)
     created = 0
     for email, name, role, ml_code in DEMO_ACCOUNTS:
         if find_by_email(session, email) is not None:
             continue
-        create_user(session, None, UserData(email=email, full_name=name, role=role,
-                                            mission_locale_id=ml_ids.get(ml_code)),
-                    DEMO_PASSWORD)
+        funder = DEMO_FUNDERS.get(email)
+        create_user(session, None, UserData(
+            email=email, full_name=name, role=role, mission_locale_id=ml_ids.get(ml_code),
+            funder_id=funder_ids[funder] if funder else None), DEMO_PASSWORD)
         created += 1
     return created
 

@@ -18,7 +18,7 @@ TEAM: dict[str, tuple[str, str, str, str, str, str]] = {
     "cm": ("Thomas Bellocq", "Chargé de mission professionnalisation et outils", "0.80",
            "salarie", "", "2019-03-04"),
     "mad": ("Nadia Ferrand", "Chargée d'études observatoire et système d'information", "0.50",
-            "mis_a_disposition", "Mission locale de Bordeaux", "2022-01-03"),
+            "mis_a_disposition", "France Travail Nouvelle-Aquitaine", "2022-01-03"),
 }
 
 #: Daily cost of each member, to value staff time in the "personnel" budget lines.

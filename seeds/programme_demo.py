@@ -4,8 +4,10 @@ Everything goes through ``models.programme.services`` (``actor=None``, the trust
 entry point), so the demo obeys the same rules as the web app: actions are
 created while the programme is a draft, the copil's validation is recorded as a
 transition linked to its meeting, and the 2026 plan changes after validation
-are amendments. Idempotent: nothing happens once a programme exists. Flushes
-only; the caller commits.
+are amendments. Each draft is funded (``seeds.funding_demo``) before it is
+submitted, since the copil only receives a balanced co-financing plan.
+Idempotent: nothing happens once a programme exists. Flushes only; the caller
+commits.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from models.programme.team import (
     save_meeting,
     save_member,
 )
+from seeds.funding_demo import build_timesheets, fund_actions, fund_programme
 from seeds.network_data import REGION
 from seeds.programme_data import (
     ACTIONS_2025,
@@ -156,24 +159,29 @@ def _items(session: Session, action: Action, spec: dict[str, Any],
             members[member], Decimal(planned), None if actual is None else Decimal(actual)))
 
 
-def _programme(session: Session, region: Region, year: int, specs: list[dict[str, Any]],
-               objectives: dict[str, int], members: dict[str, int],
-               ml_ids: dict[str, int]) -> Programme:
+def _draft(session: Session, region: Region, year: int, specs: list[dict[str, Any]],
+           objectives: dict[str, int], members: dict[str, int],
+           ml_ids: dict[str, int]) -> tuple[Programme, list[CopilMeeting]]:
+    """The programme as a draft: its actions (no amendment is recorded) and its meetings."""
     programme = create_programme(session, None, region,
                                  ProgrammeData(title=TITLES[year], year=year, etp_days=218))
-    for spec in specs:  # a draft: no amendment is recorded
+    for spec in specs:
         action = create_action(session, None, programme,
                                _action_data(spec, objectives, members, ml_ids))
         _items(session, action, spec, members)
     meetings = [save_meeting(session, None, programme, MeetingData(
         meeting_date=_d(m["date"]), place=PLACE, participants=list(PARTICIPANTS),
         notes=m["notes"])) for m in MEETINGS if m["year"] == year]
-    for target, day, comment in WORKFLOW[year]:
+    return programme, meetings
+
+
+def _workflow(session: Session, programme: Programme, meetings: list[CopilMeeting]) -> None:
+    """Submit (the plan is funded by now), validate at the first meeting, start."""
+    for target, day, comment in WORKFLOW[programme.year]:
         if target is S.CLOTURE:
             break
         transition(session, None, programme, target, comment, occurred_at=_when(day),
                    meeting=meetings[0] if target is S.VALIDE else None)
-    return programme
 
 
 def _decisions(session: Session, programme: Programme) -> list[CopilMeeting]:
@@ -212,14 +220,23 @@ def build_programmes(session: Session) -> str:
     ml_ids = dict(session.execute(select(MissionLocale.code, MissionLocale.id)).all())
     members = _team(session)
 
-    last_year = _programme(session, region, 2025, ACTIONS_2025, objectives, members, ml_ids)
+    # actions and budgets as drafts, then their funding, then the backdated workflow
+    last_year, meetings = _draft(session, region, 2025, ACTIONS_2025, objectives, members,
+                                 ml_ids)
+    fund_programme(session, last_year)
+    _workflow(session, last_year, meetings)
     meetings = _decisions(session, last_year)
     _, day, closure = WORKFLOW[2025][-1]
     transition(session, None, last_year, S.CLOTURE, closure, meeting=meetings[-1],
                occurred_at=_when(day))
 
-    this_year = _programme(session, region, 2026, ACTIONS_2026, objectives, members, ml_ids)
+    this_year, meetings = _draft(session, region, 2026, ACTIONS_2026, objectives, members,
+                                 ml_ids)
+    fund_programme(session, this_year)
+    _workflow(session, this_year, meetings)
     _amend_2026(session, this_year, objectives, members, ml_ids)
+    fund_actions(session, this_year, [ADDED_ACTION["title"]])
     _decisions(session, this_year)
+    build_timesheets(session, this_year)
     session.flush()
     return _summary(session)

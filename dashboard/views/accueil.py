@@ -12,8 +12,11 @@ if user.can("network.view"):
         lines.append("- **Programme** : l'avancement du programme régional d'animation par "
                      "axe et objectif, le budget prévu et réalisé, le temps de l'équipe (ETP) "
                      "et les livrables en retard.")
-    lines.append("- Les financements, les formations et l'observatoire régional arriveront "
-                 "ici au fil de leur mise en service.")
+    if user.can("funding.plan"):
+        lines.append("- **Financements** : qui finance le programme, versements attendus et "
+                     "reçus, taux d'exécution des conventions et prochaines échéances.")
+    lines.append("- Les formations et l'observatoire régional arriveront ici au fil de leur "
+                 "mise en service.")
     st.markdown("\n".join(lines))
 else:
     st.info(
