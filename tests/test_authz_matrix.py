@@ -18,6 +18,12 @@ OK, REDIRECT, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
 TEAM_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "*": FORBIDDEN}
 TEAM_REDIRECT = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT, "*": FORBIDDEN}
 READERS_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK, "*": FORBIDDEN}
+READERS_REDIRECT = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT, "copil": REDIRECT,
+                    "*": FORBIDDEN}
+FUNDING_READERS_OK = {"anon": LOGIN, "ml": FORBIDDEN, "*": OK}
+# an object of the other funder: readers see it, the funder's account gets "not found"
+OTHER_FUNDER = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK, "financeur": NOT_FOUND,
+                "ml": FORBIDDEN}
 
 # endpoint: (method, url arguments, {who: expected})
 # "*" stands for every signed-in role not listed.
@@ -85,6 +91,52 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "programme.meeting_edit": ("GET", {"meeting_id": "meeting"}, TEAM_OK),
     "programme.decision_add": ("POST", {"meeting_id": "meeting"}, TEAM_REDIRECT),
     "programme.decision_delete": ("POST", {"decision_id": "decision"}, TEAM_REDIRECT),
+    # --- funding: the team edits, the copil reads everything, a funder's account reads only
+    # its own funder's conventions (funder_b / convention_b belong to the other funder: 404),
+    # missions locales have no access at all.
+    "funding.index": ("GET", {}, FUNDING_READERS_OK),
+    "funding.upcoming": ("GET", {}, FUNDING_READERS_OK),
+    "funding.funders": ("GET", {}, READERS_OK),
+    "funding.funder_new": ("GET", {}, TEAM_OK),
+    "funding.funder_edit": ("GET", {"funder_id": "funder_b"}, TEAM_OK),
+    "funding.funder_detail": ("GET", {"funder_id": "funder_b"}, OTHER_FUNDER),
+    "funding.funder_delete": ("POST", {"funder_id": "funder_b"}, TEAM_REDIRECT),
+    "funding.convention_new": ("GET", {}, TEAM_OK),
+    "funding.convention_edit": ("GET", {"convention_id": "convention_b"}, TEAM_OK),
+    "funding.convention_detail": ("GET", {"convention_id": "convention_b"}, OTHER_FUNDER),
+    "funding.convention_delete": ("POST", {"convention_id": "convention_b"}, TEAM_REDIRECT),
+    "funding.allocation_add": ("POST", {"convention_id": "convention_b"}, TEAM_REDIRECT),
+    "funding.allocation_update": ("POST", {"convention_id": "convention_b",
+                                           "allocation_id": "allocation_b"}, TEAM_REDIRECT),
+    "funding.allocation_delete": ("POST", {"convention_id": "convention_b",
+                                           "allocation_id": "allocation_b"}, TEAM_REDIRECT),
+    "funding.schedule_save": ("POST", {"convention_id": "convention_a"}, TEAM_REDIRECT),
+    "funding.payment_add": ("POST", {"convention_id": "convention_a"}, TEAM_REDIRECT),
+    "funding.payment_delete": ("POST", {"convention_id": "convention_a",
+                                        "payment_id": "payment_a"}, TEAM_REDIRECT),
+    "funding.deadline_add": ("POST", {"convention_id": "convention_a"}, TEAM_REDIRECT),
+    "funding.deadline_toggle": ("POST", {"convention_id": "convention_a",
+                                         "deadline_id": "deadline_a"}, TEAM_REDIRECT),
+    "funding.deadline_delete": ("POST", {"convention_id": "convention_a",
+                                         "deadline_id": "deadline_a"}, TEAM_REDIRECT),
+    # the plan shows every funder's amounts: never to a funder's account
+    "funding.plan_current": ("GET", {}, READERS_REDIRECT),
+    "funding.plan": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "funding.plan_xlsx": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "funding.plan_csv": ("GET", {"programme_id": "programme"}, READERS_OK),
+    "funding.plan_tolerance": ("POST", {}, {"anon": LOGIN, "admin": REDIRECT, "*": FORBIDDEN}),
+    # staff-time justification: hours per person are the team's business only; removing
+    # signatures is the direction's (admin)
+    "funding.time_index": ("GET", {}, TEAM_OK),
+    "funding.time_grid": ("GET", {"member_id": "member", "year": 2026}, TEAM_OK),
+    "funding.timesheet_pdf": ("GET", {"member_id": "member", "year": 2026, "month": 3},
+                              TEAM_OK),
+    "funding.time_save": ("POST", {"member_id": "member", "year": 2026}, TEAM_REDIRECT),
+    "funding.time_import": ("POST", {}, TEAM_REDIRECT),
+    "funding.time_sign": ("POST", {"member_id": "member", "year": 2026, "month": 3},
+                          TEAM_REDIRECT),
+    "funding.time_unsign": ("POST", {"member_id": "member", "year": 2026, "month": 3},
+                            {"anon": LOGIN, "admin": REDIRECT, "*": FORBIDDEN}),
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -106,8 +158,8 @@ CASES = [(endpoint, who) for endpoint in EXPECTED for who in ["anon", *ROLES]]
 
 
 @pytest.mark.parametrize(("endpoint", "who"), CASES, ids=[f"{e}-{w}" for e, w in CASES])
-def test_matrix(app, client, programme_world, endpoint, who):
-    world = programme_world
+def test_matrix(app, client, funding_world, endpoint, who):
+    world = funding_world
     method, args, table = EXPECTED[endpoint]
     expected = table.get(who, table.get("*"))
     if who != "anon":
@@ -137,3 +189,17 @@ def test_ml_detail_own_scope(client, world, who):
     response = client.get(f"/reseau/{world['ids']['ml_a']}")
     expected = {"admin": 200, "animateur": 200, "copil": 200, "ml": 200, "financeur": 404}[who]
     assert response.status_code == expected
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_funding_own_funder_scope(client, funding_world, who):
+    """The funder's account reads its own funder and convention (200), not the other's (404),
+    by changing the id in the URL; missions locales never reach funding (403)."""
+    ids = funding_world["ids"]
+    login(client, funding_world["emails"][who])
+    own = {"admin": 200, "animateur": 200, "copil": 200, "ml": 403, "financeur": 200}[who]
+    other = {"admin": 200, "animateur": 200, "copil": 200, "ml": 403, "financeur": 404}[who]
+    assert client.get(f"/financements/conventions/{ids['convention_a']}").status_code == own
+    assert client.get(f"/financements/financeurs/{ids['funder']}").status_code == own
+    assert client.get(f"/financements/conventions/{ids['convention_b']}").status_code == other
+    assert client.get(f"/financements/financeurs/{ids['funder_b']}").status_code == other

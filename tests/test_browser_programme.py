@@ -19,9 +19,28 @@ from tests.test_browser import browser, live_server, new_page, shots  # noqa: E4
 pytestmark = pytest.mark.browser
 
 
-def test_create_action_and_validate_programme(live_server, programme_world, shots,  # noqa: F811
+def _spare_convention(app, ids) -> int:
+    """A signed 5 000 € convention with nothing allocated yet (to fund the new action)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from models.funding.services import ConventionData, save_convention
+    from webapp.extensions import db
+
+    with app.app_context():
+        convention = save_convention(db.session, None, None, ConventionData(
+            funder_id=ids["funder"], reference="CRNA-2026-RENC", object="Rencontres régionales",
+            type="projet", amount=Decimal("5000.00"), first_year=2026, last_year=2026,
+            period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+            signature_date=date(2026, 3, 2), status="signee"))
+        db.session.commit()
+        return convention.id
+
+
+def test_create_action_and_validate_programme(app, live_server, programme_world, shots,  # noqa: F811
                                                new_page):  # noqa: F811
     base, ids = live_server, programme_world["ids"]
+    convention_id = _spare_convention(app, ids)
     watched = new_page(viewport={"width": 1366, "height": 900})
     page = watched.page
     _login(page, base, programme_world["emails"]["animateur"])
@@ -62,8 +81,23 @@ def test_create_action_and_validate_programme(live_server, programme_world, shot
     expect(page.locator("#budget")).to_contain_text("1\u202f234,56\u00a0€ prévus")
     page.screenshot(path=shots / "22-action-detail.png", full_page=True)
 
-    # Draft → submitted → validated, the validation tied to the copil meeting.
+    # The new action's budget is not funded yet: the copil cannot receive the programme.
     page.get_by_role("link", name="2026", exact=True).click()
+    page.get_by_text("Soumettre au copil").click()
+    page.get_by_role("button", name="Confirmer : soumis au copil").click()
+    expect(page.locator(".alert-danger")).to_contain_text(
+        "« Rencontres régionales des chargés d'accueil » (budget 1\u202f234,56\u00a0€")
+    expect(page.locator("h1 .badge")).to_have_text("Brouillon")
+
+    # Fund it from a convention, then submit: draft → submitted → validated, the
+    # validation tied to the copil meeting.
+    page.goto(f"{base}/financements/conventions/{convention_id}")
+    page.select_option("select[name=affectation-target]",
+                       label="2.2 — Rencontres régionales des chargés d'accueil")
+    page.fill("input[name=affectation-amount]", "1 234,56")
+    page.get_by_role("button", name="Affecter").click()
+    expect(page.get_by_text("Affectation enregistrée.")).to_be_visible()
+    page.goto(f"{base}/programmes/{ids['programme']}")
     page.get_by_text("Soumettre au copil").click()
     page.get_by_role("button", name="Confirmer : soumis au copil").click()
     expect(page.locator("h1 .badge")).to_have_text("Soumis au copil")

@@ -8,6 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from models.accounts.passwords import MIN_LENGTH, verify_password
+from models.accounts.roles import Role
 from models.accounts.services import authenticate, set_password
 from models.errors import ValidationFailed
 from webapp.access import access, public
@@ -49,6 +50,9 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(f"Bienvenue, {user.full_name}.", "success")
+            if not request.args.get("next") and Role(user.role) is Role.FINANCEUR:
+                # a funder's account has one place to go: its conventions
+                return redirect(url_for("funding.index"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error)
 
