@@ -18,7 +18,9 @@ os.environ.setdefault("ANIMARESEAU_INSTANCE_PATH", tempfile.mkdtemp(prefix="anim
 os.environ.setdefault("ANIMARESEAU_ENV", "test")
 
 from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from models.funding.orm import Convention, TimeEntry  # noqa: E402
 from models.programme import queries  # noqa: E402
 from seeds.demo import DEMO_PASSWORD, build_demo  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -32,6 +34,14 @@ PROGRAMME_PAGES = ["/programmes/{p}", "/programmes/{p}/actions",
                    "/programmes/{p}/calendrier",
                    "/programmes/actions/{a}", "/programmes/{p}/export.xlsx",
                    "/programmes/{p}/export.csv"]
+# Funding pages: the multi-year FSE convention (the most allocations), the 2026 plan, the
+# timesheet of the person whose hours the demo pre-fills.
+FUNDING_PAGES = ["/financements/", "/financements/?tri=recu&ordre=desc&statut=signee",
+                 "/financements/financeurs", "/financements/conventions/{c}",
+                 "/financements/plan/{p}", "/financements/plan/{p}/export.xlsx",
+                 "/financements/plan/{p}/export.csv", "/financements/echeances",
+                 "/financements/temps", "/financements/temps/{m}/2026",
+                 "/financements/temps/{m}/2026/3.pdf"]
 
 
 def _time(client, url: str, n: int) -> float:
@@ -51,13 +61,15 @@ def main(n: int = 200) -> None:
         build_demo(db.session)
         db.session.commit()
         programme = queries.current_programme(db.session, date(2026, 11, 23))
-        ids = {"p": programme.id, "a": programme.actions[0].id}
+        fse = db.session.scalar(select(Convention).where(Convention.reference.like("FSE%")))
+        member = db.session.scalar(select(TimeEntry.member_id).limit(1))
+        ids = {"p": programme.id, "a": programme.actions[0].id, "c": fse.id, "m": member}
     client = app.test_client()
     client.post("/connexion", data={"email": "admin@demo.arml.fr", "password": DEMO_PASSWORD})
     baseline = _time(client, "/healthz", n)
     print(f"{'page':45} {'médiane (ms)':>12} {'ratio /healthz':>15}")
     print(f"{'/healthz (référence)':45} {baseline * 1000:12.2f} {1:15.1f}")
-    for url in PAGES + [page.format(**ids) for page in PROGRAMME_PAGES]:
+    for url in PAGES + [page.format(**ids) for page in PROGRAMME_PAGES + FUNDING_PAGES]:
         t = _time(client, url, n)
         print(f"{url:45} {t * 1000:12.2f} {t / baseline:15.1f}")
 

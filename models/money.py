@@ -14,6 +14,8 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 EXAMPLE = "1 234,56"
+#: The largest amount a ``Numeric(12, 2)`` column holds (PostgreSQL refuses more).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class AmountError(ValueError):
@@ -48,6 +50,11 @@ def parse_decimal(text: str | None, *, places: int = 2, unit: str = "") -> Decim
 def parse_amount(text: str | None) -> Decimal | None:
     """Euros with cents."""
     return parse_decimal(text, places=2)
+
+
+def too_large(value: Decimal | None, ceiling: Decimal = MAX_AMOUNT) -> bool:
+    """True when ``value`` would not fit its column (checked by the services)."""
+    return value is not None and abs(value) > ceiling
 
 
 def decimal_to_input(value: Decimal | None) -> str:

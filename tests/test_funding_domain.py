@@ -175,6 +175,7 @@ def test_allocation_outside_the_conventions_years_and_bad_targets(env):
 def test_global_axis_funding_is_spread_pro_rata_over_the_axis_actions(env):
     s = env["s"]
     axis_id = s.get(Objective, env["b"].objective_id).axis_id
+    save_item(s, None, env["b"], BudgetLineData(category="autres", planned=D("3000.00")))
     conv = save_convention(s, None, None, _convention(env, amount=D("3000")))
     save_allocation(s, None, conv, None, AllocationData(
         programme_id=env["programme"].id, action_id=None, axis_id=axis_id, amount=D("3000")))
@@ -184,19 +185,31 @@ def test_global_axis_funding_is_spread_pro_rata_over_the_axis_actions(env):
     assert pf.funded(env["b"].id) == D("23000.00")
     plan = cofinancing_plan(s, env["programme"])
     line = next(x for x in plan.lines if x.action_id == env["b"].id)
-    assert line.gap == D("3000.00") and not line.balanced
+    assert line.gap == D("0.00") and line.balanced and plan.balanced
+    assert line.by_funder[env["ids"]["funder"]] == D("3000.00")
     assert plan.by_funder(env["ids"]["funder"]) == D("13000.00")
 
 
-def test_global_funding_of_an_axis_without_budget_is_flagged(env):
+def test_global_funding_left_without_a_budgeted_action_is_flagged(env):
+    from models.programme.items import delete_item
+
     s = env["s"]
     empty_axis = next(a for a in s.query(Axis).all()
                       if a.id not in {s.get(Objective, env["a"].objective_id).axis_id,
                                       s.get(Objective, env["b"].objective_id).axis_id})
+    objective = next(o for o in s.query(Objective).all() if o.axis_id == empty_axis.id)
+    from models.programme.services import ActionData, create_action
+
+    action = create_action(s, None, env["programme"], ActionData(
+        objective_id=objective.id, title="Action de l'axe vide", start_date=date(2026, 3, 1),
+        end_date=date(2026, 4, 1)))
+    line = save_item(s, None, action, BudgetLineData(category="autres", planned=D("700")))
     conv = save_convention(s, None, None, _convention(env, amount=D("700")))
     save_allocation(s, None, conv, None, AllocationData(
         programme_id=env["programme"].id, action_id=None, axis_id=empty_axis.id,
         amount=D("700")))
+    assert cofinancing_plan(s, env["programme"]).balanced
+    delete_item(s, None, action, line)  # the budget goes, the global funding stays
     plan = cofinancing_plan(s, env["programme"])
     assert not plan.balanced and plan.unassigned_axes[0].number == empty_axis.number
 
@@ -381,3 +394,76 @@ def test_who_may_write_and_read(env):
     assert can(users["copil"], "funding.view", conv_b)
     assert not can(users["ml"], "funding.view", conv_a)
     assert not can(users["financeur"], "funding.plan")
+
+
+# ---------------------------------------------------------------- what hangs on a convention
+def test_amounts_beyond_what_the_database_holds_are_refused(env):
+    with pytest.raises(ValidationFailed) as exc:
+        save_convention(env["s"], None, None, _convention(env, amount=D("10000000000.00")))
+    assert "9 999 999 999,99" in _errors(exc)
+
+
+def test_schedule_cannot_drop_or_shrink_a_paid_instalment(env):
+    s, conv = env["s"], env["conv_a"]  # 80 % (8 000 € paid) + 20 %
+    blank = InstalmentData("", None, None)
+    with pytest.raises(ValidationFailed) as exc:  # blank the paid row, keep the balance
+        save_schedule(s, None, conv, [blank, InstalmentData("Solde", date(2027, 3, 31),
+                                                            D("100"))])
+    assert "Avance à la signature" in _errors(exc) and "retirée" in _errors(exc)
+    with pytest.raises(ValidationFailed) as exc:  # 10 % would leave 8 000 € on 1 000 €
+        save_schedule(s, None, conv, [InstalmentData("Avance", date(2026, 2, 28), D("10")),
+                                      InstalmentData("Solde", date(2027, 3, 31), D("90"))])
+    assert "8 000,00" in _errors(exc) and "1 000,00" in _errors(exc)
+    # blanking the unpaid balance row is a legitimate removal
+    save_schedule(s, None, conv, [InstalmentData("Versement unique", date(2026, 2, 28),
+                                                 D("100")), blank])
+    assert [(i.label, i.percent) for i in conv.instalments] == [("Versement unique", D("100"))]
+    assert conv.instalments[0].payments  # the payment stayed on its instalment
+
+
+def test_a_convention_with_allocations_and_payments_keeps_its_years_and_funder(env):
+    s, conv = env["s"], env["conv_a"]
+    moved = _convention(env, reference=conv.reference, amount=conv.amount, first_year=2027,
+                        last_year=2027, period_start=date(2027, 1, 1),
+                        period_end=date(2027, 12, 31), signature_date=date(2027, 1, 5))
+    with pytest.raises(ValidationFailed) as exc:
+        save_convention(s, None, conv, moved)
+    assert "2026" in _errors(exc) and "first_year" in exc.value.errors
+    other_funder = _convention(env, reference=conv.reference, amount=conv.amount,
+                               funder_id=env["ids"]["funder_b"])
+    with pytest.raises(ValidationFailed) as exc:
+        save_convention(s, None, conv, other_funder)
+    assert "funder_id" in exc.value.errors
+    back_to_draft = _convention(env, reference=conv.reference, amount=conv.amount,
+                                status="en_preparation")
+    with pytest.raises(ValidationFailed) as exc:
+        save_convention(s, None, conv, back_to_draft)
+    assert "status" in exc.value.errors
+
+
+def test_a_closed_programmes_funding_cannot_be_deleted(env):
+    s, programme = env["s"], env["programme"]
+    programme.status = ProgrammeStatus.CLOTURE
+    s.flush()
+    from models.programme.rules import ProgrammeReadOnly
+
+    with pytest.raises(ProgrammeReadOnly):
+        delete_convention(s, None, env["conv_b"])
+
+
+def test_global_axis_funding_stays_within_the_axis_budget(env):
+    s = env["s"]
+    axis_id = s.get(Objective, env["b"].objective_id).axis_id  # budget 20 000, funded 20 000
+    conv = save_convention(s, None, None, _convention(env, amount=D("4000000")))
+    with pytest.raises(ValidationFailed) as exc:
+        save_allocation(s, None, conv, None, AllocationData(
+            programme_id=env["programme"].id, action_id=None, axis_id=axis_id,
+            amount=D("4000000")))
+    assert "20 000,00" in _errors(exc) and "0,00" in _errors(exc)
+
+
+def test_a_payment_cannot_predate_the_signature(env):
+    with pytest.raises(ValidationFailed) as exc:
+        add_payment(env["s"], None, env["conv_a"], PaymentData(
+            received_on=date(2026, 1, 2), amount=D("10")), today=TODAY)
+    assert "10 février 2026" in _errors(exc)

@@ -69,3 +69,41 @@ def test_assets_are_served_locally(client):
     assert "cdn" not in html.lower() and "https://" not in html
     assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
     assert client.get("/static/css/app.css").status_code == 200
+
+
+HUGE = "99999999999999999999"
+
+
+def test_out_of_range_numbers_never_reach_the_database(app, login_as, funding_world):
+    """Ids, years and amounts beyond what PostgreSQL stores are refused or "not found"."""
+    ids = funding_world["ids"]
+    client = login_as("admin")
+    for url in (f"/financements/conventions/{HUGE}", f"/financements/plan/{HUGE}",
+                f"/programmes/{HUGE}", f"/financements/temps/{ids['member']}/2026/{HUGE}.pdf"):
+        assert client.get(url).status_code == 404, url
+    for query in (f"?annee={HUGE}", f"?financeur={HUGE}", f"?page={HUGE}"):
+        assert client.get("/financements/" + query).status_code == 200, query
+    assert client.get(f"/financements/temps?membre={HUGE}").status_code < 500
+    assert client.get(f"/programmes/{ids['programme']}/actions?axe={HUGE}&pilote={HUGE}"
+                      ).status_code == 200
+    convention = f"/financements/conventions/{ids['convention_a']}"
+    posts = [
+        (f"{convention}/affectations", {"affectation-target": f"{ids['programme']}:action:{HUGE}",
+                                        "affectation-amount": "10"}),
+        (f"{convention}/affectations", {"affectation-target": f"{HUGE}:axe:1",
+                                        "affectation-amount": "10"}),
+        (f"{convention}/versements", {"versement-received_on": "2026-11-02",
+                                      "versement-amount": "10",
+                                      "versement-instalment_id": HUGE}),
+        ("/financements/conventions/nouvelle", {
+            "funder_id": HUGE, "reference": "X-1", "object": "o", "type": "projet",
+            "status": "en_preparation", "amount": "99999999999", "first_year": "2026",
+            "last_year": "2026", "period_start": "2026-01-01", "period_end": "2026-12-31"}),
+        ("/financements/plan/tolerance", {"programme_id": HUGE, "tolerance_percent": "2"}),
+        ("/financements/temps/pre-remplir", {"year": HUGE, "member_id": HUGE}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data=data).status_code < 500, (url, data)
+    page = client.post("/financements/conventions/nouvelle", data=dict(posts[3][1], funder_id=str(
+        ids["funder"]))).get_data(as_text=True)
+    assert "ne peut pas dépasser 9" in html.unescape(page)

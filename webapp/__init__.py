@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 import models  # noqa: F401  (registers every table and the audit listener)
 from models import policy
@@ -20,6 +21,8 @@ from webapp.extensions import bootstrap, csrf, db, limiter, login_manager, migra
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path()))
+    # An id beyond a database integer (…/conventions/99999999999999) is "not found", not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_mapping(load_config())
     if test_config:
         app.config.from_mapping(test_config)
@@ -65,6 +68,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if missing:
         raise RuntimeError(f"Routes sans déclaration d'accès : {', '.join(missing)}")
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _migrations_dir():

@@ -72,12 +72,27 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+#: Ids and numbers from the outside must fit a database integer (PostgreSQL refuses more).
+DB_INT_MAX = 2**31 - 1
+
+
+def db_int(value) -> int:
+    """``int`` for ids typed or tampered with: out of a database integer's range is invalid.
+
+    Usable as ``request.args.get(name, type=db_int)`` (ValueError → the default).
+    """
+    number = int(value)
+    if not -DB_INT_MAX <= number <= DB_INT_MAX:
+        raise ValueError(f"{value!r} is out of range")
+    return number
+
+
 def optional_int(value):
     """Coerce for optional select fields: '' → None; garbage → -1 (domain says "introuvable")."""
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         return -1
 
@@ -85,6 +100,6 @@ def optional_int(value):
 def version_of(raw: str | None) -> int | None:
     """The version an editor loaded (hidden field); garbage never matches a real version."""
     try:
-        return int(raw) if raw else None
+        return db_int(raw) if raw else None
     except ValueError:
         return -1

@@ -31,7 +31,7 @@ class Listing:
 
 def _int_arg(name: str, default: int) -> int:
     try:
-        return max(1, int(request.args.get(name, default)))
+        return min(max(1, int(request.args.get(name, default))), 100_000)
     except (TypeError, ValueError):
         return default
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts.orm import User
 from models.errors import Errors, PermissionDenied
-from models.formatting import format_money
+from models.formatting import format_date, format_money
 from models.funding.enums import ConventionStatus, ConventionType, FunderType
 from models.funding.orm import (
     Convention,
@@ -30,11 +30,12 @@ from models.funding.orm import (
     ReportingDeadline,
 )
 from models.funding.queries import instalment_statuses
-from models.funding.rules import HUNDRED
+from models.funding.rules import HUNDRED, split_by_percent
+from models.money import MAX_AMOUNT, too_large
 from models.network.orm import Region
 from models.policy import can
 from models.programme.guards import check_version, flush
-from models.programme.orm import Action, Axis, BudgetLine, Programme
+from models.programme.orm import Action, Axis, BudgetLine, Objective, Programme
 from models.programme.rules import ensure_editable
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def _money(errors: Errors, field_name: str, value: Decimal | None, what: str,
         return None
     if value <= 0:
         errors.add(field_name, f"{what} doit être positif.")
+    elif too_large(value):
+        errors.add(field_name, f"{what} ne peut pas dépasser {format_money(MAX_AMOUNT)}.")
     return value
 
 
@@ -192,7 +195,52 @@ def _validate_convention(session: Session, convention: Convention | None, data: 
         if kind is not None and kind.in_kind and convention.payments:
             errors.add("type", "Cette convention a des versements : elle ne peut pas devenir "
                                "une mise à disposition valorisée.")
+        if kind is not None and kind.in_kind and convention.instalments:
+            errors.add("type", "Cette convention a un échéancier : videz-le avant d'en faire "
+                               "une mise à disposition valorisée.")
+        if status is ConventionStatus.EN_PREPARATION and convention.payments:
+            errors.add("status", "Cette convention a déjà reçu des versements : elle ne peut "
+                                 "pas revenir « en préparation ».")
+        _check_attached(convention, data, errors)
+        if amount is not None:
+            _check_instalments_cover_payments(convention, amount,
+                                              [i.percent for i in convention.instalments],
+                                              errors, "amount")
     return kind, status
+
+
+def _check_attached(convention: Convention, data: ConventionData, errors: Errors) -> None:
+    """What already hangs on a convention (allocations, payments) pins its years and funder."""
+    if data.first_year and data.last_year:
+        outside = sorted({a.programme.year for a in convention.allocations
+                          if not data.first_year <= a.programme.year <= data.last_year})
+        if outside:
+            errors.add("first_year", "La convention finance déjà le(s) programme(s) "
+                                     f"{', '.join(map(str, outside))} : retirez ces "
+                                     "affectations avant de changer ses années.")
+    if data.funder_id is not None and data.funder_id != convention.funder_id:
+        if convention.payments:
+            errors.add("funder_id", "La convention a reçu des versements : son financeur ne "
+                                    "peut plus changer.")
+        if any(a.programme.is_closed for a in convention.allocations):
+            errors.add("funder_id", "La convention finance un programme clôturé : son "
+                                    "financeur ne peut plus changer.")
+
+
+def _check_instalments_cover_payments(convention: Convention, amount: Decimal,
+                                      percents: list[Decimal], errors: Errors,
+                                      field_name: str,
+                                      instalments: list[Instalment] | None = None) -> None:
+    """No instalment may end up smaller than what it has already received."""
+    instalments = list(convention.instalments) if instalments is None else instalments
+    if not instalments or len(percents) != len(instalments):
+        return
+    for instalment, due in zip(instalments, split_by_percent(amount, percents), strict=True):
+        paid = sum((p.amount for p in instalment.payments), ZERO)
+        if paid > due:
+            errors.add(field_name, f"L'échéance « {instalment.label} » a déjà reçu "
+                                   f"{format_money(paid)} : elle ne peut pas descendre à "
+                                   f"{format_money(due)}.")
 
 
 def save_convention(session: Session, actor: Any, convention: Convention | None,
@@ -224,6 +272,8 @@ def save_convention(session: Session, actor: Any, convention: Convention | None,
 
 def delete_convention(session: Session, actor: Any, convention: Convention) -> None:
     require_manage(actor)
+    for allocation in convention.allocations:
+        ensure_editable(allocation.programme)
     if convention.payments:
         errors = Errors()
         errors.add("__all__", "Impossible de supprimer une convention qui a reçu des "
@@ -247,11 +297,21 @@ def save_schedule(session: Session, actor: Any, convention: Convention,
     require_manage(actor)
     check_version(convention, expected_version)
     errors = Errors()
-    rows = [r for r in rows if (r.label or "").strip() or r.due_date or r.percent is not None]
-    if ConventionType(convention.type).in_kind and rows:
+    existing = list(convention.instalments)
+    # Row k edits existing instalment k; a blank row over an existing one removes it.
+    kept: list[tuple[Instalment | None, InstalmentData]] = []
+    removed: list[Instalment] = []
+    for index, row in enumerate(rows):
+        current = existing[index] if index < len(existing) else None
+        if (row.label or "").strip() or row.due_date or row.percent is not None:
+            kept.append((current, row))
+        elif current is not None:
+            removed.append(current)
+    removed.extend(existing[len(rows):])
+    if ConventionType(convention.type).in_kind and kept:
         errors.add("__all__", "Une mise à disposition valorisée n'est pas versée : "
                               "elle n'a pas d'échéancier.")
-    for n, row in enumerate(rows, start=1):
+    for n, (_, row) in enumerate(kept, start=1):
         if not (row.label or "").strip():
             errors.add("__all__", f"Échéance {n} : le libellé est obligatoire.")
         if row.due_date is None:
@@ -259,28 +319,35 @@ def save_schedule(session: Session, actor: Any, convention: Convention,
         if row.percent is None or row.percent <= 0 or row.percent > HUNDRED:
             errors.add("__all__", f"Échéance {n} : le pourcentage doit être compris entre 0 et "
                                   "100 %.")
-    total = sum((r.percent or ZERO for r in rows), ZERO)
-    if rows and total != HUNDRED:
+    total = sum((r.percent or ZERO for _, r in kept), ZERO)
+    if kept and total != HUNDRED:
         errors.add("__all__", f"Les pourcentages de l'échéancier totalisent {total.normalize():f} %"
                               " : ils doivent faire exactement 100 %.")
-    existing = list(convention.instalments)
-    for instalment in existing[len(rows):]:
+    for instalment in removed:
         if instalment.payments:
             errors.add("__all__", f"L'échéance « {instalment.label} » a déjà reçu des versements :"
                                   " elle ne peut pas être retirée.")
+    if not errors and kept:
+        # only existing instalments have payments; none may fall below what it received
+        amounts = split_by_percent(convention.amount, [r.percent for _, r in kept])
+        for (current, _), due in zip(kept, amounts, strict=True):
+            paid = sum((p.amount for p in current.payments), ZERO) if current else ZERO
+            if current is not None and paid > due:
+                errors.add("__all__", f"L'échéance « {current.label} » a déjà reçu "
+                                      f"{format_money(paid)} : elle ne peut pas descendre à "
+                                      f"{format_money(due)}.")
     errors.raise_if_any()
-    for position, row in enumerate(rows, start=1):
-        if position <= len(existing):
-            instalment = existing[position - 1]
-        else:
+    for instalment in removed:
+        convention.instalments.remove(instalment)
+        session.delete(instalment)
+    for position, (current, row) in enumerate(kept, start=1):
+        instalment = current
+        if instalment is None:
             instalment = Instalment(convention=convention)
             session.add(instalment)
         instalment.position = position
         instalment.label, instalment.due_date = row.label.strip(), row.due_date
         instalment.percent = row.percent
-    for instalment in existing[len(rows):]:
-        convention.instalments.remove(instalment)
-        session.delete(instalment)
     convention.version_id += 1
     flush(session)
 
@@ -354,6 +421,27 @@ def save_allocation(session: Session, actor: Any, convention: Convention,
                                      f"budget de {format_money(budget)}, déjà financé à hauteur "
                                      f"de {format_money(funded)} ; il reste "
                                      f"{format_money(max(budget - funded, ZERO))} à financer.")
+        if axis is not None:
+            budget = Decimal(session.scalar(
+                select(func.coalesce(func.sum(BudgetLine.planned), 0))
+                .join(Action, Action.id == BudgetLine.action_id)
+                .join(Objective, Objective.id == Action.objective_id)
+                .where(Action.programme_id == programme.id, Objective.axis_id == axis.id)))
+            stmt = (select(func.coalesce(func.sum(FundingAllocation.amount), 0))
+                    .outerjoin(Action, Action.id == FundingAllocation.action_id)
+                    .outerjoin(Objective, Objective.id == Action.objective_id)
+                    .where(FundingAllocation.programme_id == programme.id,
+                           (FundingAllocation.axis_id == axis.id)
+                           | (Objective.axis_id == axis.id)))
+            if allocation is not None:
+                stmt = stmt.where(FundingAllocation.id != allocation.id)
+            funded = Decimal(session.scalar(stmt))
+            if funded + amount > budget:
+                errors.add("amount", f"Affectation refusée : l'{axis.short.lower()} a un budget "
+                                     f"de {format_money(budget)} dans le programme "
+                                     f"{programme.year}, déjà financé à hauteur de "
+                                     f"{format_money(funded)} ; il reste "
+                                     f"{format_money(max(budget - funded, ZERO))} à financer.")
     duplicate = session.scalar(select(FundingAllocation).where(
         FundingAllocation.convention_id == convention.id,
         FundingAllocation.programme_id == programme.id,
@@ -408,6 +496,9 @@ def add_payment(session: Session, actor: Any, convention: Convention, data: Paym
         errors.add("received_on", "La date de réception est obligatoire.")
     elif data.received_on > today:
         errors.add("received_on", "La date de réception ne peut pas être dans le futur.")
+    elif convention.signature_date and data.received_on < convention.signature_date:
+        errors.add("received_on", "La date de réception précède la signature de la convention "
+                                  f"({format_date(convention.signature_date)}).")
     amount = _money(errors, "amount", data.amount, "Le montant")
     received = sum((p.amount for p in convention.payments), ZERO)
     remaining = convention.amount - received

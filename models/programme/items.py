@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.errors import DomainError, Errors
+from models.money import too_large
 from models.programme.enums import BudgetCategory
 from models.programme.guards import record_amendment, require_manage
 from models.programme.orm import (
@@ -77,6 +78,9 @@ def _validate_item(session: Session, action: Action, data: Any, errors: Errors,
             errors.add("target", "La cible ne peut pas être négative.")
         if data.achieved is not None and data.achieved < 0:
             errors.add("achieved", "La valeur atteinte ne peut pas être négative.")
+        for name in ("target", "achieved"):
+            if too_large(getattr(data, name)):
+                errors.add(name, "Valeur trop élevée (9 999 999 999,99 au plus).")
     elif isinstance(data, BudgetLineData):
         try:
             BudgetCategory(data.category)
@@ -88,6 +92,9 @@ def _validate_item(session: Session, action: Action, data: Any, errors: Errors,
             errors.add("planned", "Le montant prévu ne peut pas être négatif.")
         if data.actual is not None and data.actual < 0:
             errors.add("actual", "Le montant réalisé ne peut pas être négatif.")
+        for name in ("planned", "actual"):
+            if too_large(getattr(data, name)):
+                errors.add(name, "Montant trop élevé (9 999 999 999,99 € au plus).")
     elif isinstance(data, AllocationData):
         if data.member_id is None or session.get(TeamMember, data.member_id) is None:
             errors.add("member_id", "Choisissez un membre de l'équipe.")
@@ -103,8 +110,12 @@ def _validate_item(session: Session, action: Action, data: Any, errors: Errors,
             errors.add("planned_days", "Le temps prévu est obligatoire.")
         elif data.planned_days < 0:
             errors.add("planned_days", "Le temps prévu ne peut pas être négatif.")
+        elif data.planned_days > 366:
+            errors.add("planned_days", "Le temps prévu ne peut pas dépasser 366 jours.")
         if data.actual_days is not None and data.actual_days < 0:
             errors.add("actual_days", "Le temps réalisé ne peut pas être négatif.")
+        elif data.actual_days is not None and data.actual_days > 366:
+            errors.add("actual_days", "Le temps réalisé ne peut pas dépasser 366 jours.")
 
 
 ITEM_CLASSES: dict[type, type] = {

@@ -17,7 +17,7 @@ from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.funding.enums import ConventionStatus, ConventionType, FunderType
-from webapp.forms_common import DecimalTextField, Form, optional_int
+from webapp.forms_common import DecimalTextField, Form, db_int, optional_int
 
 REQUIRED = "Ce champ est obligatoire."
 Choices = list[tuple[int, str]]
@@ -79,7 +79,7 @@ class AllocationForm(Form):
         """(programme id, action id, axis id); garbage gives Nones the domain explains."""
         try:
             programme, kind, target = (self.target.data or "").split(":")
-            ids = int(programme), int(target)
+            ids = db_int(programme), db_int(target)
         except ValueError:
             return None, None, None
         if kind == "action":

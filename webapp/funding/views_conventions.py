@@ -34,7 +34,7 @@ from models.funding.services import (
 from models.policy import can
 from webapp.access import access
 from webapp.extensions import db
-from webapp.forms_common import version_of
+from webapp.forms_common import db_int, version_of
 from webapp.funding import bp
 from webapp.funding.common import (
     allocation_targets,
@@ -66,8 +66,8 @@ from webapp.unit_of_work import attempt, flash_form_errors
 def index():
     args = request.args
     stmt = queries.conventions_stmt(
-        current_user, funder_id=args.get("financeur", type=int), status=args.get("statut", ""),
-        type=args.get("type", ""), year=args.get("annee", type=int), search=args.get("q", ""))
+        current_user, funder_id=args.get("financeur", type=db_int), status=args.get("statut", ""),
+        type=args.get("type", ""), year=args.get("annee", type=db_int), search=args.get("q", ""))
     listing = list_page(stmt, queries.CONVENTION_SORTS, "reference",
                         default_direction="asc", tiebreak=Convention.id)
     team_view = can(current_user, "funding.plan")
@@ -111,7 +111,7 @@ def convention_new():
     form = ConventionForm(funders=funder_choices())
     if request.method == "GET":
         year = today().year + (1 if today().month >= 9 else 0)
-        form.funder_id.data = request.args.get("financeur", type=int)
+        form.funder_id.data = request.args.get("financeur", type=db_int)
         form.first_year.data = form.last_year.data = year
     if form.validate_on_submit():
         done = attempt(lambda: save_convention(db.session, current_user, None, _data(form)),

@@ -15,6 +15,7 @@ from models.programme import queries as programme_queries
 from models.programme.orm import Programme
 from webapp.access import access
 from webapp.extensions import db
+from webapp.forms_common import db_int
 from webapp.funding import bp
 from webapp.funding.common import axis_global_funding, today
 from webapp.funding.forms import ToleranceForm
@@ -71,7 +72,7 @@ def plan_tolerance():
 
 def _programme_of(raw: str | None) -> Programme | None:
     try:
-        return db.session.get(Programme, int(raw or ""))
+        return db.session.get(Programme, db_int(raw or ""))
     except ValueError:
         return None
 

@@ -19,7 +19,7 @@ from models.programme.orm import Action, Objective, TeamMember
 from models.programme.queries import current_programme, programmes, team
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import Form
+from webapp.forms_common import Form, db_int, optional_int
 from webapp.funding import bp
 from webapp.pdf.timesheet import timesheet_pdf
 from webapp.unit_of_work import attempt, flash_form_errors
@@ -59,9 +59,10 @@ def _grid_url(member_id: int, year: int, anchor: str | None = None) -> str:
 def time_index():
     """Choose a person and a year; every person's months against their contract."""
     current = current_programme(db.session, date.today())
-    year = request.args.get("annee", type=int) or (current.year if current else date.today().year)
+    year = (request.args.get("annee", type=db_int)
+            or (current.year if current else date.today().year))
     ensure(2000 <= year <= 2100)
-    member_id = request.args.get("membre", type=int)
+    member_id = request.args.get("membre", type=db_int)
     if member_id:
         return redirect(_grid_url(_member_or_404(member_id).id, year))
     years = sorted({p.year for p in programmes(db.session)} | {year}, reverse=True)
@@ -99,12 +100,12 @@ def _programme_actions(programme) -> list[Action]:
 def _posted_cells(actions: dict[int, Action], year: int) -> dict[str, tuple[Action, date, str]]:
     """The grid's inputs, by input name: ``h_<action>_<yyyy-mm>`` for the rows shown,
     ``n_<yyyy-mm>`` for the extra row whose action is chosen in ``new_action``."""
-    new_action = actions.get(request.form.get("new_action", type=int) or 0)
+    new_action = actions.get(request.form.get("new_action", type=db_int) or 0)
     found = {}
     for key, raw in request.form.items():
         match, extra = CELL.match(key), NEW_CELL.match(key)
         if match:
-            action, (y, m) = actions.get(int(match.group(1))), map(int, match.groups()[1:])
+            action, (y, m) = actions.get(db_int(match.group(1))), map(db_int, match.groups()[1:])
         elif extra and new_action is not None and raw.strip():
             action, (y, m) = new_action, map(int, extra.groups())
         else:
@@ -163,8 +164,8 @@ def time_save(member_id: int, year: int):
 def time_import():
     """Pre-fill empty cells from the staff allocations (one person, or the whole team)."""
     form = ImportForm()
-    year = int(form.year.data) if (form.year.data or "").isdigit() else None
-    member_id = int(form.member_id.data) if (form.member_id.data or "").isdigit() else None
+    year = optional_int(form.year.data)
+    member_id = optional_int(form.member_id.data)
     back = (_grid_url(member_id, year) if member_id and year
             else url_for("funding.time_index", annee=year))
     if not form.validate_on_submit():

@@ -34,7 +34,7 @@ from models.programme.services import (
 )
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import lines, version_of
+from webapp.forms_common import db_int, lines, version_of
 from webapp.listing import list_page
 from webapp.programme import bp
 from webapp.programme.common import (
@@ -64,9 +64,9 @@ def actions(programme_id: int):
     args = request.args
     stmt = queries.actions_stmt(
         current_user, programme.id, today=today(),
-        axis=args.get("axe", type=int), objective_id=args.get("objectif", type=int),
-        status=args.get("statut", ""), pilot_id=args.get("pilote", type=int),
-        mission_locale_id=args.get("ml", type=int), late=args.get("retard") == "1",
+        axis=args.get("axe", type=db_int), objective_id=args.get("objectif", type=db_int),
+        status=args.get("statut", ""), pilot_id=args.get("pilote", type=db_int),
+        mission_locale_id=args.get("ml", type=db_int), late=args.get("retard") == "1",
         search=args.get("q", ""))
     listing = list_page(stmt, queries.ACTION_SORTS, "objectif", tiebreak=Action.id)
     overview_reader = can(current_user, "programme.overview")
@@ -110,8 +110,8 @@ def action_new(programme_id: int):
     if _closed_guard(programme):
         return redirect(url_for("programme.detail", programme_id=programme.id))
     form = _action_form(programme)
-    if request.method == "GET" and request.args.get("objectif", type=int):
-        form.objective_id.data = request.args.get("objectif", type=int)
+    if request.method == "GET" and request.args.get("objectif", type=db_int):
+        form.objective_id.data = request.args.get("objectif", type=db_int)
     if form.validate_on_submit():
         done = attempt(lambda: create_action(db.session, current_user, programme,
                                              _action_data(form)), form=form)

@@ -21,7 +21,7 @@ from models.programme.services import (
 from models.programme.team import update_reference
 from webapp.access import access, ensure
 from webapp.extensions import db
-from webapp.forms_common import version_of
+from webapp.forms_common import db_int, version_of
 from webapp.programme import bp
 from webapp.programme.common import programme_or_404, today
 from webapp.programme.forms import EmptyForm, ProgrammeForm, ReferenceForm, TransitionForm
@@ -161,7 +161,7 @@ def duplicate(programme_id: int):
 @access("programme.view")
 def calendar(programme_id: int):
     programme = programme_or_404(programme_id)
-    axis = request.args.get("axe", type=int)
+    axis = request.args.get("axe", type=db_int)
     rows = queries.timeline(db.session, current_user, programme, today(), axis=axis)
     return render_template("programme/calendar.html", programme=programme, rows=rows,
                            axis=axis, today=today(), months=MONTHS)
