@@ -281,16 +281,14 @@ def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
         rows = []
         for c, received in conventions:
             kind, status = ConventionType(c.type), ConventionStatus(c.status)
-            signed = status is not ConventionStatus.EN_PREPARATION
-            cash = signed and not kind.in_kind
-            late = sum(1 for s in fund_queries.instalment_statuses(c, today) if s.late) \
-                if cash else 0
+            where = fund_queries.position(c, today)
             rows.append({
                 "id": c.id, "reference": c.reference, "funder": c.funder.name,
                 "type_label": kind.label, "in_kind": kind.in_kind, "status": str(status),
                 "status_label": status.label, "amount": c.amount, "received": received,
-                "remaining_due": c.amount - received if cash else Decimal("0.00"),
-                "late_instalments": late, "executed": executed.get(c.id, Decimal("0.00")),
+                "remaining_due": where.remaining_due,
+                "late_instalments": where.late_instalments,
+                "executed": executed.get(c.id, Decimal("0.00")),
                 "execution_rate": percent_of(executed.get(c.id, Decimal("0.00")), c.amount),
             })
     return pd.DataFrame(rows, columns=CONVENTION_COLUMNS)

@@ -15,19 +15,22 @@ TIMEZONE = ZoneInfo("Europe/Paris")
 
 
 def format_date(value: date | datetime | None, *, empty: str = "—") -> str:
-    """``3 septembre 2026``."""
+    """``3 septembre 2026``; the first of the month reads ``1er mars 2026``."""
     if value is None:
         return empty
     if isinstance(value, datetime):
         value = _local(value).date()
-    return _babel_date(value, format="d MMMM y", locale=LOCALE)
+    text = _babel_date(value, format="d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if value.day == 1 else text
 
 
 def format_datetime(value: datetime | None, *, empty: str = "—") -> str:
-    """``3 septembre 2026 à 14:05`` in Paris time."""
+    """``3 septembre 2026 à 14:05`` in Paris time (``1er mars 2026 à 09:00``)."""
     if value is None:
         return empty
-    return _babel_datetime(_local(value), format="d MMMM y 'à' HH:mm", locale=LOCALE)
+    local = _local(value)
+    text = _babel_datetime(local, format="d MMMM y 'à' HH:mm", locale=LOCALE)
+    return "1er" + text[1:] if local.day == 1 else text
 
 
 def format_money(value: Decimal | int | None, *, empty: str = "—") -> str:

@@ -147,13 +147,14 @@ def fund_programme(session: Session, programme: Programme) -> None:
 
 
 def build_timesheets(session: Session, programme: Programme, signed_through: int = 9) -> int:
-    """Pre-fill each person's 2026 hours from the staff allocations, then sign the months
-    up to ``signed_through`` (the person, then the direction).
+    """Pre-fill each person's 2026 hours from the staff allocations, then sign the
+    complete months up to ``signed_through`` (the person, then the direction).
 
-    A person whose allocations overflow a month (the over-allocated one in the demo) is
-    left to fill by hand: the refusal is the product working, not a seed failure.
+    Months where a person's allocations would overflow the contract are left out by the
+    import (the over-allocated person of the demo has some): they stay unsigned, to be
+    filled by hand — what the team would see on a real year.
     """
-    from models.errors import ValidationFailed
+    from models.funding.orm import TimeEntry
     from models.funding.timesheets import import_from_allocations, sign
     from models.programme.orm import StaffAllocation, TeamMember
 
@@ -163,19 +164,17 @@ def build_timesheets(session: Session, programme: Programme, signed_through: int
         .where(Action.programme_id == programme.id)).all()
     for member in session.scalars(select(TeamMember).where(TeamMember.id.in_(member_ids))
                                   .order_by(TeamMember.full_name)):
-        try:
-            with session.begin_nested():
-                created += import_from_allocations(session, None, programme, member.id)
-        except ValidationFailed:
-            continue
+        result = import_from_allocations(session, None, programme, member.id)
+        created += result.created
+        left_out = {m.month for m in result.skipped}
+        filled = set(session.scalars(select(TimeEntry.month).distinct().where(
+            TimeEntry.member_id == member.id)))
         for month in range(1, signed_through + 1):
             first = date(programme.year, month, 1)
-            try:
-                with session.begin_nested():
-                    sign(session, None, member, first, "salarie").signer_name = member.full_name
-                    sign(session, None, member, first, "direction").signer_name = \
-                        "Anne Delorme (direction)"
-            except ValidationFailed:
+            if first not in filled or first in left_out:
                 continue
+            sign(session, None, member, first, "salarie").signer_name = member.full_name
+            sign(session, None, member, first, "direction").signer_name = \
+                "Anne Delorme (direction)"
     session.flush()
     return created

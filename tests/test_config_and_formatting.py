@@ -67,7 +67,7 @@ def test_dates_in_french():
     assert format_date(date(2026, 9, 3)) == "3 septembre 2026"
     assert format_date(None) == "—"
     # 23:30 UTC on 31 December is already the next day in Paris
-    assert format_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "1 janvier 2027"
+    assert format_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "1er janvier 2027"
     assert format_datetime(datetime(2026, 7, 14, 8, 5, tzinfo=UTC)) == "14 juillet 2026 à 10:05"
 
 

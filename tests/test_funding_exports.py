@@ -31,10 +31,16 @@ from models.funding.services import (
     set_tolerance,
 )
 from models.network.orm import Region
-from models.programme.items import BudgetLineData, save_item
+from models.programme.items import BudgetLineData, delete_item, save_item
 from models.programme.orm import Action, Axis, Programme
 from models.programme.reference import ensure_reference
-from models.programme.services import ActionData, ProgrammeData, create_action, create_programme
+from models.programme.services import (
+    ActionData,
+    ProgrammeData,
+    create_action,
+    create_programme,
+    delete_action,
+)
 
 D = Decimal
 MONEY_FMT = "#,##0.00 €"
@@ -69,12 +75,23 @@ def plan_world(session, funding_world):
         objective_id=codes["2.1"], title="=1+1", start_date=date(2026, 4, 1),
         end_date=date(2026, 5, 31)))
     save_item(s, None, action_c, BudgetLineData(category="autres", planned=D("5000.00")))
+    # Global funding only goes where there is budget left: give axes 1 and 3 room for it,
+    # then take that budget away again (what a real year does when plans change).
+    action_1 = create_action(s, None, programme, ActionData(
+        objective_id=codes["1.1"], title="Provisoire", start_date=date(2026, 4, 1),
+        end_date=date(2026, 5, 31)))
+    room_1 = save_item(s, None, action_1, BudgetLineData(category="autres", planned=D("2000")))
+    room_3 = save_item(s, None, s.get(Action, ids["action_b"]),
+                       BudgetLineData(category="autres", planned=D("1000.50")))
     for target, amount in (({"axis_id": axis[1]}, "2000.00"),
                            ({"action_id": action_c.id}, "3000.00"),
                            ({"axis_id": axis[3]}, "1000.50")):
         save_allocation(s, None, conv, None, AllocationData(
             programme_id=programme.id, action_id=target.get("action_id"),
             axis_id=target.get("axis_id"), amount=D(amount)))
+    delete_item(s, None, action_1, room_1)
+    delete_action(s, None, action_1)
+    delete_item(s, None, s.get(Action, ids["action_b"]), room_3)
     s.commit()
     ids.update(funder_c=fse.id, action_c=action_c.id)
     return funding_world

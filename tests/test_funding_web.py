@@ -354,7 +354,16 @@ def test_allocation_refusals_carry_the_amounts(client, login_as, funding_world):
     with client.application.app_context():
         assert db.session.scalars(select(FundingAllocation).where(
             FundingAllocation.convention_id == conv.id)).all() == []
-    # a global axis allocation is accepted and listed as such
+    # a global axis allocation is accepted (where the axis has budget left) and listed as such
+    with client.application.app_context():
+        from models.programme.items import BudgetLineData, save_item
+        from models.programme.orm import Action, Objective
+
+        action = db.session.get(Action, ids["action_a"])
+        save_item(db.session, None, action, BudgetLineData(category="autres",
+                                                           planned=Decimal("3000")))
+        db.session.commit()
+        axis_id = db.session.get(Objective, action.objective_id).axis_id
     response = client.post(url, data={"affectation-target": f"{ids['programme']}:axe:{axis_id}",
                                       "affectation-amount": "2 500,50"}, follow_redirects=True)
     page = _page(response)
@@ -442,7 +451,7 @@ def test_payments_add_refuse_above_remaining_and_delete(client, login_as, fundin
                            follow_redirects=True)
     page = _page(response)
     assert "Versement enregistré." in page and "Solde anticipé" in page
-    assert "1 octobre 2026" in page
+    assert "1er octobre 2026" in page
     with client.application.app_context():
         payment = db.session.scalar(select(Payment).where(Payment.comment == "Solde anticipé"))
         assert payment.amount == Decimal("2000.00") and payment.instalment_id == solde_id
@@ -609,7 +618,7 @@ def test_upcoming_lists_next_90_days_and_overdue_in_scope(client, login_as, fund
     assert format_money(Decimal("2000")) in page
     assert "Bilan d&#39;exécution" in page and "28 février 2027" in page
     assert "Rapport d&#39;étape DREETS" in page and "en retard" in page
-    assert page.index("1 décembre 2026") < page.index("28 février 2027") \
+    assert page.index("1er décembre 2026") < page.index("28 février 2027") \
         < page.index("31 mars 2027")
     assert f'/financements/conventions/{ids["convention_a"]}#echeancier' in page
     client.post("/deconnexion")

@@ -40,7 +40,7 @@ def test_create_action_then_see_it(client, login_as, programme_world):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Journée régionale des conseillers" in page
-    assert "1 avril 2026" in page and "Conseil régional" in page
+    assert "1er avril 2026" in page and "Conseil régional" in page
     with client.application.app_context():
         action = db.session.scalars(select(Action).where(
             Action.title == "Journée régionale des conseillers")).one()

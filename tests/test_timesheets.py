@@ -29,7 +29,7 @@ from models.funding.services import (
 )
 from models.programme.enums import ProgrammeStatus
 from models.programme.items import AllocationData as StaffData
-from models.programme.items import save_item
+from models.programme.items import BudgetLineData, save_item
 from models.programme.orm import Action, Objective, Programme, TeamMember
 from models.programme.rules import ProgrammeReadOnly
 from models.programme.team import MemberData, save_member
@@ -185,7 +185,7 @@ def test_import_spreads_planned_days_over_the_action_months(w):
     s, a, b = w["s"], w["a"], w["b"]
     _allocate(w, a, "10")   # action a: February → June (5 months)
     _allocate(w, b, "7.5")  # action b: March → October (8 months)
-    assert ts.import_from_allocations(s, w["animateur"], w["programme"]) == 13
+    assert ts.import_from_allocations(s, w["animateur"], w["programme"]).created == 13
     entries = _entries(s)
     a_hours = [entries[(a.id, date(2026, m, 1))] for m in range(2, 7)]
     assert [h for h, _ in a_hours] == [Decimal("14.74")] * 4 + [Decimal("14.76")]
@@ -196,7 +196,7 @@ def test_import_spreads_planned_days_over_the_action_months(w):
     assert {m for (action, m) in entries if action == b.id} == {
         date(2026, m, 1) for m in range(3, 11)}
     # running it again creates nothing (all cells filled)
-    assert ts.import_from_allocations(s, None, w["programme"]) == 0
+    assert ts.import_from_allocations(s, None, w["programme"]).created == 0
 
 
 def test_import_never_overwrites_typed_hours_nor_signed_months(w):
@@ -204,14 +204,14 @@ def test_import_never_overwrites_typed_hours_nor_signed_months(w):
     _allocate(w, a, "10")
     ts.save_hours(s, None, member, a, MARCH, Decimal("3"))
     ts.sign(s, None, member, APRIL, ts.SALARIE)
-    assert ts.import_from_allocations(s, None, w["programme"], member_id=member.id) == 3
+    assert ts.import_from_allocations(s, None, w["programme"], member_id=member.id).created == 3
     entries = _entries(s)
     assert entries[(a.id, MARCH)] == (Decimal("3.00"), "saisie")
     assert (a.id, APRIL) not in entries
     assert entries[(a.id, date(2026, 6, 1))] == (Decimal("14.76"), "import")
 
 
-def test_import_refuses_everything_when_a_month_overflows(w):
+def test_import_leaves_out_the_months_that_would_overflow(w):
     s, member, b = w["s"], w["member"], w["b"]
     other = save_member(s, None, MemberData(
         full_name="Karim Benali", function="Chargé de projet", contract_etp=Decimal("1"),
@@ -220,15 +220,20 @@ def test_import_refuses_everything_when_a_month_overflows(w):
     _allocate(w, b, "10", member=other)   # fine on its own
     _allocate(w, b, "40")                 # 40 d → 294.86 h over 8 months: 36.85 h a month
     ts.save_hours(s, None, member, w["a"], MARCH, Decimal("80"))  # typed: 80 + 36.85 > 107.13
-    before = s.scalar(select(func.count()).select_from(TimeEntry))
-    with pytest.raises(ValidationFailed) as caught:
-        ts.import_from_allocations(s, None, w["programme"])
-    text = _messages(caught.value)
-    assert "rien n'a été importé" in text
-    assert "Sophie Lambert — mars 2026 : 116,85 h pour 107,13 h de contrat" in text
-    assert "avril" not in text and "Karim Benali" not in text
-    assert s.scalar(select(func.count()).select_from(TimeEntry)) == before == 1
-    assert (b.id, APRIL) not in _entries(s)
+    result = ts.import_from_allocations(s, None, w["programme"])
+    assert [str(m) for m in result.skipped] == [
+        "Sophie Lambert — mars 2026 : 116,85 h pour 107,13 h de contrat"]
+    # nothing half-filled: Sophie's March holds only what she typed
+    assert s.scalar(select(func.count()).select_from(TimeEntry).where(
+        TimeEntry.member_id == member.id, TimeEntry.month == MARCH)) == 1
+    # Sophie: 7 months of action b imported (not March); Karim: all 8 months
+    sophie = s.scalar(select(func.count()).select_from(TimeEntry).where(
+        TimeEntry.member_id == member.id, TimeEntry.source == "import"))
+    karim = s.scalar(select(func.count()).select_from(TimeEntry).where(
+        TimeEntry.member_id == other.id))
+    assert (sophie, karim) == (7, 8) and result.created == 15
+    assert s.scalar(select(TimeEntry.hours).where(
+        TimeEntry.member_id == member.id, TimeEntry.month == MARCH)) == Decimal("80.00")
 
 
 # ---------------------------------------------------------------- signatures
@@ -326,6 +331,8 @@ def test_month_sheet_rows_funders_and_consistency(w):
         amount=Decimal("5000"), first_year=2026, last_year=2026,
         period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)))
     axis_3 = s.scalar(select(Objective).where(Objective.code == "3.3")).axis_id
+    # room on the axis for the global share
+    save_item(s, None, b, BudgetLineData(category="autres", planned=Decimal("1000")))
     save_allocation(s, None, convention, None, AllocationData(
         programme_id=w["programme"].id, action_id=None, axis_id=axis_3,
         amount=Decimal("1000")))

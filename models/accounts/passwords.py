@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST
+
+from models.settings import app_env
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
-_hasher = PasswordHasher()
+# The test environment (never a deployment: see models.settings) hashes with the cheapest
+# Argon2 parameters so that thousands of test logins stay fast; everywhere else the
+# library's recommended defaults apply.
+_hasher = PasswordHasher.from_parameters(CHEAPEST) if app_env() == "test" else PasswordHasher()
 # Verified when the e-mail is unknown so that both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("animareseau-dummy-password")
 

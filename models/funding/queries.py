@@ -109,6 +109,19 @@ CONVENTION_SORTS = {
 }
 
 
+def convention_sums(session: Session, ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(allocated, received) per convention id, in two grouped queries (for a list page,
+    whose paginated statement keeps only the entities)."""
+    allocated = dict(session.execute(
+        select(FundingAllocation.convention_id, func.sum(FundingAllocation.amount))
+        .where(FundingAllocation.convention_id.in_(ids))
+        .group_by(FundingAllocation.convention_id)).all())
+    received = dict(session.execute(
+        select(Payment.convention_id, func.sum(Payment.amount))
+        .where(Payment.convention_id.in_(ids)).group_by(Payment.convention_id)).all())
+    return {i: (_dec(allocated.get(i)), _dec(received.get(i))) for i in ids}
+
+
 def convention_years(session: Session) -> list[int]:
     rows = session.execute(select(Convention.first_year, Convention.last_year)).all()
     return sorted({y for first, last in rows for y in range(first, last + 1)}, reverse=True)
@@ -357,7 +370,7 @@ class ConventionFinance:
 
     @property
     def remaining_due(self) -> Decimal:
-        return ZERO if self.in_kind else self.convention.amount - self.received
+        return self.convention.amount - self.received if is_cash_due(self.convention) else ZERO
 
     @property
     def late_instalments(self) -> list[InstalmentStatus]:
@@ -372,15 +385,38 @@ class ConventionFinance:
         return percent_of(self.received, self.convention.amount)
 
 
+def is_cash_due(convention: Convention) -> bool:
+    """Money is owed only on a signed (or settled) convention that is paid in cash:
+    a convention in preparation owes nothing yet, a secondment is never paid."""
+    return (ConventionStatus(convention.status) is not ConventionStatus.EN_PREPARATION
+            and not ConventionType(convention.type).in_kind)
+
+
 def instalment_statuses(convention: Convention, today: date) -> list[InstalmentStatus]:
     amounts = split_by_percent(convention.amount, [i.percent for i in convention.instalments])
+    due = is_cash_due(convention)
     rows = []
     for instalment, amount in zip(convention.instalments, amounts, strict=True):
         paid = sum((p.amount for p in instalment.payments), ZERO)
-        late = paid < amount and instalment.due_date < today and not \
-            ConventionType(convention.type).in_kind
+        late = due and paid < amount and instalment.due_date < today
         rows.append(InstalmentStatus(instalment, amount, paid, late))
     return rows
+
+
+@dataclass
+class Position:
+    """Where a convention's money stands today (lists, KPIs, dashboard: one definition)."""
+
+    received: Decimal
+    remaining_due: Decimal
+    late_instalments: int
+
+
+def position(convention: Convention, today: date) -> Position:
+    received = sum((p.amount for p in convention.payments), ZERO)
+    due = is_cash_due(convention)
+    return Position(received, convention.amount - received if due else ZERO,
+                    sum(1 for s in instalment_statuses(convention, today) if s.late))
 
 
 def convention_finance(session: Session, convention: Convention, today: date) -> ConventionFinance:
@@ -471,10 +507,9 @@ def upcoming(session: Session, user: Any, today: date, days: int = 90) -> list[D
                  selectinload(Convention.deadlines)), user)).unique())
     rows: list[Due] = []
     for c in conventions:
-        if c.status is not ConventionStatus.EN_PREPARATION:
+        if is_cash_due(c):
             for status in instalment_statuses(c, today):
-                if status.remaining > 0 and status.instalment.due_date <= horizon and \
-                        not ConventionType(c.type).in_kind:
+                if status.remaining > 0 and status.instalment.due_date <= horizon:
                     rows.append(Due("versement", status.instalment.due_date,
                                     status.instalment.label, c.id, c.reference, c.funder.name,
                                     status.remaining, status.late))

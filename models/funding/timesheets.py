@@ -205,13 +205,14 @@ def save_grid(session: Session, actor: Any, member: TeamMember,
 
 
 def import_from_allocations(session: Session, actor: Any, programme: Programme,
-                            member_id: int | None = None) -> int:
+                            member_id: int | None = None) -> ImportResult:
     """Pre-fill the hours from the staff allocations (planned days × hours per day).
 
     Each allocation is spread evenly over the months of its action inside the
     programme year (and inside the person's contract). Only empty, unsigned cells
-    are filled. If any month would exceed the contract hours nothing is written and
-    the refusal lists every person and month concerned. Returns the entries created.
+    are filled. A person's month that would exceed the contract hours is left out
+    whole (never half-filled) and listed in the result, so the rest of the year
+    still gets its starting point and the person fills that month by hand.
     """
     require_team(actor)
     ensure_editable(programme)
@@ -257,23 +258,41 @@ def import_from_allocations(session: Session, actor: Any, programme: Programme,
             added[(member.id, month)] += hours
             members[member.id] = member
 
-    overflows = []
+    skipped: list[SkippedMonth] = []
+    over: set[tuple[int, date]] = set()
     for (mid, month), hours in sorted(added.items(),
                                       key=lambda kv: (members[kv[0][0]].full_name, kv[0][1])):
         member = members[mid]
         total = totals.get((mid, month), ZERO) + hours
         contract = _contract_hours(member, programme, month) or ZERO
         if total > contract:
-            overflows.append(f"{member.full_name} — {month_label(month)} : {hours_text(total)} "
-                             f"pour {hours_text(contract)} de contrat")
-    if overflows:
-        raise ValidationFailed({"__all__": [
-            "Pré-remplissage refusé, rien n'a été importé : ces mois dépasseraient le temps "
-            "contractuel. Réduisez les jours affectés aux actions ou saisissez ces mois à la "
-            "main. " + " ; ".join(overflows) + "."]})
-    session.add_all(new)
+            over.add((mid, month))
+            skipped.append(SkippedMonth(member.id, member.full_name, month, total, contract))
+    kept = [e for e in new if (e.member_id, e.month) not in over]
+    session.add_all(kept)
     session.flush()
-    return len(new)
+    return ImportResult(len(kept), skipped)
+
+
+@dataclass
+class SkippedMonth:
+    """A person's month the import left out: it would exceed the contract hours."""
+
+    member_id: int
+    member_name: str
+    month: date
+    total: Decimal
+    contract: Decimal
+
+    def __str__(self) -> str:
+        return (f"{self.member_name} — {month_label(self.month)} : {hours_text(self.total)} "
+                f"pour {hours_text(self.contract)} de contrat")
+
+
+@dataclass
+class ImportResult:
+    created: int
+    skipped: list[SkippedMonth]  # months left to fill by hand
 
 
 def sign(session: Session, actor: Any, member: TeamMember, month: date,

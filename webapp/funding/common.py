@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from models.formatting import format_date
 from models.funding import queries
 from models.funding.enums import ConventionType
-from models.funding.orm import Convention, Funder, FundingAllocation, Instalment, Payment
+from models.funding.orm import Convention, Funder, FundingAllocation, Instalment
 from models.policy import can
 from models.programme.orm import Axis
 from webapp.access import ensure
@@ -94,29 +94,19 @@ def totals(stmt: Select, on: date) -> Totals:
     amount = received = remaining = in_kind = ZERO
     late = 0
     for c in conventions:
-        got = sum((p.amount for p in c.payments), ZERO)
+        where = queries.position(c, on)
         amount += c.amount
-        received += got
+        received += where.received
+        remaining += where.remaining_due
+        late += where.late_instalments
         if ConventionType(c.type).in_kind:
             in_kind += c.amount
-        else:
-            remaining += c.amount - got
-        late += sum(1 for s in queries.instalment_statuses(c, on) if s.late)
     return Totals(len(conventions), amount, received, remaining, late, in_kind)
 
 
 def convention_sums(conventions: list[Convention]) -> dict[int, tuple[Decimal, Decimal]]:
-    """(allocated, received) per convention of a list page, in two grouped queries
-    (``db.paginate`` keeps only the entities of the sortable statement)."""
-    ids = [c.id for c in conventions]
-    allocated = dict(db.session.execute(
-        select(FundingAllocation.convention_id, func.sum(FundingAllocation.amount))
-        .where(FundingAllocation.convention_id.in_(ids))
-        .group_by(FundingAllocation.convention_id)).tuples().all())
-    received = dict(db.session.execute(
-        select(Payment.convention_id, func.sum(Payment.amount))
-        .where(Payment.convention_id.in_(ids)).group_by(Payment.convention_id)).tuples().all())
-    return {i: (Decimal(allocated.get(i) or 0), Decimal(received.get(i) or 0)) for i in ids}
+    """(allocated, received) per convention of a list page."""
+    return queries.convention_sums(db.session, [c.id for c in conventions])
 
 
 def funder_sums(funders: list[Funder]) -> dict[int, tuple[int, Decimal]]:

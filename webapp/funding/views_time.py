@@ -180,13 +180,18 @@ def time_import():
     done = attempt(lambda: timesheets.import_from_allocations(
         db.session, current_user, programme, member_id=member_id), label="Pré-remplissage")
     if done.ok:
-        if done.value:
-            flash(f"{done.value} case(s) pré-remplie(s) à partir des jours affectés aux actions "
-                  "(les heures déjà saisies et les mois signés n'ont pas été modifiés).",
+        result = done.value
+        if result.created:
+            flash(f"{result.created} case(s) pré-remplie(s) à partir des jours affectés aux "
+                  "actions (les heures déjà saisies et les mois signés n'ont pas été modifiés).",
                   "success")
-        else:
+        elif not result.skipped:
             flash("Rien à pré-remplir : les cases correspondant aux affectations sont déjà "
                   "saisies ou signées.", "info")
+        if result.skipped:
+            flash("Mois non pré-remplis, car ils dépasseraient le temps contractuel (réduisez "
+                  "les jours affectés ou saisissez-les à la main) : "
+                  + " ; ".join(map(str, result.skipped)) + ".", "warning")
     return redirect(back)
 
 
