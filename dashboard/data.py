@@ -25,6 +25,7 @@ from models.errors import PermissionDenied
 from models.funding import queries as fund_queries
 from models.funding.enums import ConventionStatus, ConventionType
 from models.funding.orm import Convention, Instalment
+from models.funding.plan import cofinancing_plan
 from models.funding.rules import percent_of
 from models.network.orm import MissionLocale
 from models.network.queries import missions_by_departement, missions_locales_stmt
@@ -228,7 +229,7 @@ def funding_plan(user_id: int, programme_id: int) -> pd.DataFrame:
     global funding that no budgeted action can take has ``action`` empty."""
     with session_scope() as session:
         _, programme = _funded_programme(session, user_id, programme_id)
-        plan = fund_queries.cofinancing_plan(session, programme)
+        plan = cofinancing_plan(session, programme)
         funders = {f.id: f for f in plan.funders}
         rows = []
         for axis in plan.axes:
@@ -248,7 +249,7 @@ def funding_plan_axes(user_id: int, programme_id: int) -> pd.DataFrame:
     """Budget and funding per axis (every axis), with what makes the plan unbalanced."""
     with session_scope() as session:
         _, programme = _funded_programme(session, user_id, programme_id)
-        plan = fund_queries.cofinancing_plan(session, programme)
+        plan = cofinancing_plan(session, programme)
         rows = [{"axis": a.number, "axis_title": a.title, "budget": a.budget,
                  "funded": a.funded, "unassigned": sum(a.unassigned.values(), Decimal("0.00")),
                  "to_fix": sum(1 for line in a.lines if not line.balanced) + bool(a.unassigned),

@@ -18,20 +18,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.funding.allocations import AllocationData, save_allocation
 from models.funding.enums import ConventionStatus
 from models.funding.orm import Convention, Funder
+from models.funding.payments import DeadlineData, PaymentData, add_payment, save_deadline
 from models.funding.rules import split_by_percent
 from models.funding.services import (
-    AllocationData,
     ConventionData,
-    DeadlineData,
     FunderData,
     InstalmentData,
-    PaymentData,
-    add_payment,
-    save_allocation,
     save_convention,
-    save_deadline,
     save_funder,
     save_schedule,
 )

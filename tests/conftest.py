@@ -263,17 +263,13 @@ def funding_world(app, programme_world):
     from decimal import Decimal
 
     from models.audit import set_actor
+    from models.funding.allocations import AllocationData, save_allocation
+    from models.funding.payments import DeadlineData, PaymentData, add_payment, save_deadline
     from models.funding.services import (
-        AllocationData,
         ConventionData,
-        DeadlineData,
         FunderData,
         InstalmentData,
-        PaymentData,
-        add_payment,
-        save_allocation,
         save_convention,
-        save_deadline,
         save_funder,
         save_schedule,
     )

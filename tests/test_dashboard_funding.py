@@ -19,13 +19,12 @@ from streamlit.util import calc_hash
 from models.audit import set_actor
 from models.errors import PermissionDenied
 from models.funding.orm import Convention
+from models.funding.payments import DeadlineData, save_deadline
 from models.funding.services import (
     ConventionData,
-    DeadlineData,
     FunderData,
     InstalmentData,
     save_convention,
-    save_deadline,
     save_funder,
     save_schedule,
 )

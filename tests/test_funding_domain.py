@@ -14,14 +14,11 @@ import pytest
 
 from models.accounts.orm import User
 from models.errors import ConcurrentEdit, PermissionDenied, ValidationFailed
+from models.funding.allocations import AllocationData, save_allocation
 from models.funding.orm import Convention, Funder, FundingAllocation, Payment
-from models.funding.queries import (
-    cofinancing_plan,
-    convention_finance,
-    execution_by_convention,
-    programme_funding,
-    upcoming,
-)
+from models.funding.payments import PaymentData, add_payment
+from models.funding.plan import cofinancing_plan, programme_funding
+from models.funding.queries import convention_finance, execution_by_convention, upcoming
 from models.funding.rules import (
     convention_warnings,
     executed_share,
@@ -31,15 +28,11 @@ from models.funding.rules import (
     split_by_percent,
 )
 from models.funding.services import (
-    AllocationData,
     ConventionData,
     FunderData,
     InstalmentData,
-    PaymentData,
-    add_payment,
     delete_convention,
     delete_funder,
-    save_allocation,
     save_convention,
     save_funder,
     save_schedule,

@@ -18,14 +18,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models.audit import set_actor
+from models.funding.allocations import AllocationData, save_allocation
 from models.funding.exports import export_filename, plan_csv, plan_xlsx
 from models.funding.orm import Convention
-from models.funding.queries import cofinancing_plan
+from models.funding.plan import cofinancing_plan
 from models.funding.services import (
-    AllocationData,
     ConventionData,
     FunderData,
-    save_allocation,
     save_convention,
     save_funder,
     set_tolerance,

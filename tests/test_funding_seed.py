@@ -20,6 +20,7 @@ from models.funding.orm import (
     Payment,
     ReportingDeadline,
 )
+from models.funding.plan import cofinancing_plan, unbalanced_message
 from models.funding.rules import split_by_percent
 from models.programme import queries as programme_queries
 from models.programme.enums import MemberStatus, ProgrammeStatus
@@ -73,8 +74,8 @@ def check_funders(session):
 def check_plans_balanced(session, demo):
     expected = {2025: Decimal("281680.00"), 2026: Decimal("343070.00")}
     for year, programme in demo.items():
-        plan = queries.cofinancing_plan(session, programme)
-        assert plan.balanced, queries.unbalanced_message(plan)
+        plan = cofinancing_plan(session, programme)
+        assert plan.balanced, unbalanced_message(plan)
         assert plan.budget == expected[year]
         assert abs(plan.funded - plan.budget) <= plan.budget / 100
         assert len(plan.funders) >= 6

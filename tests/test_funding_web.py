@@ -605,7 +605,7 @@ def test_upcoming_lists_next_90_days_and_overdue_in_scope(client, login_as, fund
     ids = funding_world["ids"]
     with client.application.app_context():
         from models.audit import set_actor
-        from models.funding.services import DeadlineData, save_deadline
+        from models.funding.payments import DeadlineData, save_deadline
 
         set_actor(db.session, None, via="cli")
         save_deadline(db.session, None, db.session.get(Convention, ids["convention_b"]), None,

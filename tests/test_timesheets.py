@@ -16,17 +16,12 @@ from sqlalchemy import event, func, select
 from models.accounts.orm import User
 from models.audit import set_actor
 from models.errors import PermissionDenied, ValidationFailed
+from models.funding import timesheet_queries as tq
 from models.funding import timesheets as ts
+from models.funding.allocations import AllocationData, save_allocation
 from models.funding.orm import TimeEntry, TimesheetSignoff
 from models.funding.rules import cents, hours_per_day
-from models.funding.services import (
-    AllocationData,
-    ConventionData,
-    FunderData,
-    save_allocation,
-    save_convention,
-    save_funder,
-)
+from models.funding.services import ConventionData, FunderData, save_convention, save_funder
 from models.programme.enums import ProgrammeStatus
 from models.programme.items import AllocationData as StaffData
 from models.programme.items import BudgetLineData, save_item
@@ -281,7 +276,7 @@ def test_timesheet_grid_totals_and_statuses(w):
     ts.save_hours(s, None, member, b, MARCH, Decimal("5.5"))
     ts.save_hours(s, None, member, b, APRIL, Decimal("2"))
     ts.sign(s, None, member, MARCH, ts.SALARIE)
-    grid = ts.timesheet(s, member, 2026)
+    grid = tq.timesheet(s, member, 2026)
     assert [x.id for x in grid.actions] == [a.id, b.id]  # objective 2.2 before 3.3
     assert grid.cell(b.id, MARCH) == Decimal("5.50") and grid.cell(a.id, APRIL) is None
     assert grid.action_totals == {a.id: Decimal("10.00"), b.id: Decimal("7.50")}
@@ -291,7 +286,7 @@ def test_timesheet_grid_totals_and_statuses(w):
     assert march.locked and march.status_label == "Signée par la personne"
     assert april.status_label == "À signer" and grid.months[0].status_label == "Vide"
     assert grid.total == Decimal("17.50") and grid.contract_total == CONTRACT * 12
-    overview = {p.member.id: p for p in ts.overview(s, 2026)}
+    overview = {p.member.id: p for p in tq.overview(s, 2026)}
     assert overview[member.id].months[2].total == Decimal("15.50")
     assert overview[member.id].total == Decimal("17.50")
 
@@ -308,8 +303,8 @@ def test_timesheet_uses_a_fixed_number_of_queries(w, app):
         counted.clear()
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            ts.timesheet(s, s.get(TeamMember, member.id), 2026)
-            ts.month_sheet(s, s.get(TeamMember, member.id), MARCH)
+            tq.timesheet(s, s.get(TeamMember, member.id), 2026)
+            tq.month_sheet(s, s.get(TeamMember, member.id), MARCH)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(counted)
@@ -338,7 +333,7 @@ def test_month_sheet_rows_funders_and_consistency(w):
         amount=Decimal("1000")))
     ts.save_hours(s, None, member, a, MARCH, Decimal("60"))
     ts.save_hours(s, None, member, b, MARCH, Decimal("20.5"))
-    sheet = ts.month_sheet(s, member, date(2026, 3, 20))
+    sheet = tq.month_sheet(s, member, date(2026, 3, 20))
     assert sheet.label == "mars 2026" and sheet.arml_name == "ARML test"
     assert [(r.objective_code, r.title, r.axis, r.hours) for r in sheet.rows] == [
         ("2.2", "Cluster QVT des missions locales", "Axe 2", Decimal("60.00")),
@@ -350,7 +345,7 @@ def test_month_sheet_rows_funders_and_consistency(w):
         Decimal("80.50"), CONTRACT, True)
     member.contract_etp = Decimal("0.50")
     s.flush()
-    assert not ts.month_sheet(s, member, MARCH).consistent
+    assert not tq.month_sheet(s, member, MARCH).consistent
 
 
 # ---------------------------------------------------------------- web

@@ -3,7 +3,7 @@
 Why a module of its own: a finance officer checks the plan in a spreadsheet, so
 every amount is a real number with a euro format and every total is a ``SUM``
 formula over the cells above it (never a typed-in figure), while the values in
-the cells are exactly :func:`models.funding.queries.cofinancing_plan`'s, so the
+the cells are exactly :func:`models.funding.plan.cofinancing_plan`'s, so the
 formulas add up to the plan's totals. Funder names and action titles are user
 text: they go through :func:`models.spreadsheet.safe_cell` like every value
 (see :mod:`models.programme.exports`, whose cell writers are reused here).
@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.funding.queries import Plan, PlanAxis, PlanLine
+from models.funding.plan import Plan, PlanAxis, PlanLine
 from models.programme.exports import (
     BOLD,
     MONEY_FMT,

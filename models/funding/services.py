@@ -1,4 +1,6 @@
-"""Writes of the funding domain: validate everything, then flush (never commit).
+"""Writes of the funding domain — funders, conventions, schedules, the tolerance —
+validate everything, then flush (never commit). Allocations and payments have their
+own modules (``allocations``, ``payments``) and share the helpers defined here.
 
 ``actor`` is the acting user (``None`` for trusted entry points: seed, CLI).
 Every refusal is a ``ValidationFailed`` carrying French messages per field, with
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts.orm import User
 from models.errors import Errors, PermissionDenied
-from models.formatting import format_date, format_money
+from models.formatting import format_money
 from models.funding.enums import ConventionStatus, ConventionType, FunderType
 from models.funding.orm import (
     Convention,
@@ -26,16 +28,12 @@ from models.funding.orm import (
     FundingAllocation,
     FundingSettings,
     Instalment,
-    Payment,
-    ReportingDeadline,
 )
-from models.funding.queries import instalment_statuses
 from models.funding.rules import HUNDRED, split_by_percent
 from models.money import MAX_AMOUNT, too_large
 from models.network.orm import Region
 from models.policy import can
 from models.programme.guards import check_version, flush
-from models.programme.orm import Action, Axis, BudgetLine, Objective, Programme
 from models.programme.rules import ensure_editable
 
 log = logging.getLogger(__name__)
@@ -47,7 +45,7 @@ def require_manage(actor: Any) -> None:
         raise PermissionDenied()
 
 
-def _money(errors: Errors, field_name: str, value: Decimal | None, what: str,
+def check_amount(errors: Errors, field_name: str, value: Decimal | None, what: str,
            *, required: bool = True) -> Decimal | None:
     if value is None:
         if required:
@@ -164,7 +162,7 @@ def _validate_convention(session: Session, convention: Convention | None, data: 
         status = ConventionStatus(data.status)
     except ValueError:
         errors.add("status", "Statut inconnu.")
-    amount = _money(errors, "amount", data.amount, "Le montant")
+    amount = check_amount(errors, "amount", data.amount, "Le montant")
     for name, year in (("first_year", data.first_year), ("last_year", data.last_year)):
         if year is None or not 2000 <= year <= 2100:
             errors.add(name, "Année invalide (par exemple 2026).")
@@ -349,227 +347,6 @@ def save_schedule(session: Session, actor: Any, convention: Convention,
         instalment.label, instalment.due_date = row.label.strip(), row.due_date
         instalment.percent = row.percent
     convention.version_id += 1
-    flush(session)
-
-
-# ---------------------------------------------------------------- allocations
-@dataclass
-class AllocationData:
-    programme_id: int | None
-    action_id: int | None
-    axis_id: int | None
-    amount: Decimal | None
-    comment: str = ""
-
-
-def _allocated(session: Session, convention_id: int, exclude: int | None) -> Decimal:
-    stmt = select(func.coalesce(func.sum(FundingAllocation.amount), 0)).where(
-        FundingAllocation.convention_id == convention_id)
-    if exclude is not None:
-        stmt = stmt.where(FundingAllocation.id != exclude)
-    return Decimal(session.scalar(stmt))
-
-
-def save_allocation(session: Session, actor: Any, convention: Convention,
-                    allocation: FundingAllocation | None, data: AllocationData
-                    ) -> FundingAllocation:
-    """Give part of a convention to an action (or an axis as a whole).
-
-    Refused above what the convention has left, or above what the action's budget
-    still needs, with the amounts in the message.
-    """
-    require_manage(actor)
-    errors = Errors()
-    programme = session.get(Programme, data.programme_id) if data.programme_id else None
-    if programme is None:
-        errors.add("programme_id", "Choisissez le programme financé.")
-        errors.raise_if_any()
-    ensure_editable(programme)
-    if not convention.first_year <= programme.year <= convention.last_year:
-        errors.add("programme_id", f"La convention finance {convention.years_label} : elle ne "
-                                   f"peut pas financer le programme {programme.year}.")
-    action = axis = None
-    if (data.action_id is None) == (data.axis_id is None):
-        errors.add("action_id", "Choisissez soit une action, soit un axe (financement global).")
-    elif data.action_id is not None:
-        action = session.get(Action, data.action_id)
-        if action is None or action.programme_id != programme.id:
-            errors.add("action_id", "Cette action n'appartient pas au programme choisi.")
-    else:
-        axis = session.get(Axis, data.axis_id)
-        if axis is None:
-            errors.add("axis_id", "Axe introuvable.")
-    amount = _money(errors, "amount", data.amount, "Le montant")
-    if amount is not None and amount > 0:
-        left = convention.amount - _allocated(session, convention.id,
-                                              allocation.id if allocation else None)
-        if amount > left:
-            errors.add("amount", f"Affectation refusée : {format_money(amount)} dépasse ce qui "
-                                 f"reste à affecter sur la convention ({format_money(left)} sur "
-                                 f"{format_money(convention.amount)}).")
-        if action is not None:
-            budget = Decimal(session.scalar(
-                select(func.coalesce(func.sum(BudgetLine.planned), 0))
-                .where(BudgetLine.action_id == action.id)))
-            stmt = select(func.coalesce(func.sum(FundingAllocation.amount), 0)).where(
-                FundingAllocation.action_id == action.id)
-            if allocation is not None:
-                stmt = stmt.where(FundingAllocation.id != allocation.id)
-            funded = Decimal(session.scalar(stmt))
-            if funded + amount > budget:
-                errors.add("amount", f"Affectation refusée : l'action « {action.title} » a un "
-                                     f"budget de {format_money(budget)}, déjà financé à hauteur "
-                                     f"de {format_money(funded)} ; il reste "
-                                     f"{format_money(max(budget - funded, ZERO))} à financer.")
-        if axis is not None:
-            budget = Decimal(session.scalar(
-                select(func.coalesce(func.sum(BudgetLine.planned), 0))
-                .join(Action, Action.id == BudgetLine.action_id)
-                .join(Objective, Objective.id == Action.objective_id)
-                .where(Action.programme_id == programme.id, Objective.axis_id == axis.id)))
-            stmt = (select(func.coalesce(func.sum(FundingAllocation.amount), 0))
-                    .outerjoin(Action, Action.id == FundingAllocation.action_id)
-                    .outerjoin(Objective, Objective.id == Action.objective_id)
-                    .where(FundingAllocation.programme_id == programme.id,
-                           (FundingAllocation.axis_id == axis.id)
-                           | (Objective.axis_id == axis.id)))
-            if allocation is not None:
-                stmt = stmt.where(FundingAllocation.id != allocation.id)
-            funded = Decimal(session.scalar(stmt))
-            if funded + amount > budget:
-                errors.add("amount", f"Affectation refusée : l'{axis.short.lower()} a un budget "
-                                     f"de {format_money(budget)} dans le programme "
-                                     f"{programme.year}, déjà financé à hauteur de "
-                                     f"{format_money(funded)} ; il reste "
-                                     f"{format_money(max(budget - funded, ZERO))} à financer.")
-    duplicate = session.scalar(select(FundingAllocation).where(
-        FundingAllocation.convention_id == convention.id,
-        FundingAllocation.programme_id == programme.id,
-        FundingAllocation.action_id == data.action_id if data.action_id is not None
-        else FundingAllocation.axis_id == data.axis_id))
-    if duplicate is not None and duplicate is not allocation:
-        errors.add("action_id", "Cette convention finance déjà cette cible : modifiez le montant "
-                                "de l'affectation existante.")
-    errors.raise_if_any()
-    if allocation is None:
-        allocation = FundingAllocation(convention=convention)
-        session.add(allocation)
-    allocation.programme_id = programme.id
-    allocation.action_id = data.action_id if action is not None else None
-    allocation.axis_id = data.axis_id if axis is not None else None
-    allocation.amount = amount
-    allocation.comment = (data.comment or "").strip()
-    flush(session)
-    return allocation
-
-
-def delete_allocation(session: Session, actor: Any, allocation: FundingAllocation) -> None:
-    require_manage(actor)
-    ensure_editable(allocation.programme)
-    session.delete(allocation)
-    flush(session)
-
-
-# ---------------------------------------------------------------- payments
-@dataclass
-class PaymentData:
-    received_on: date | None
-    amount: Decimal | None
-    instalment_id: int | None = None
-    comment: str = ""
-
-
-def add_payment(session: Session, actor: Any, convention: Convention, data: PaymentData,
-                *, today: date | None = None) -> Payment:
-    """Record money received; never more than what remains due (overall and on the instalment)."""
-    require_manage(actor)
-    today = today or date.today()
-    errors = Errors()
-    if ConventionType(convention.type).in_kind:
-        errors.add("__all__", "Une mise à disposition valorisée n'est pas versée : aucun "
-                              "versement ne peut être enregistré.")
-        errors.raise_if_any()
-    if ConventionStatus(convention.status) is not ConventionStatus.SIGNEE:
-        errors.add("__all__", f"La convention est « {ConventionStatus(convention.status).label} » :"
-                              " un versement ne s'enregistre que sur une convention signée.")
-    if data.received_on is None:
-        errors.add("received_on", "La date de réception est obligatoire.")
-    elif data.received_on > today:
-        errors.add("received_on", "La date de réception ne peut pas être dans le futur.")
-    elif convention.signature_date and data.received_on < convention.signature_date:
-        errors.add("received_on", "La date de réception précède la signature de la convention "
-                                  f"({format_date(convention.signature_date)}).")
-    amount = _money(errors, "amount", data.amount, "Le montant")
-    received = sum((p.amount for p in convention.payments), ZERO)
-    remaining = convention.amount - received
-    instalment = None
-    if data.instalment_id is not None:
-        instalment = session.get(Instalment, data.instalment_id)
-        if instalment is None or instalment.convention_id != convention.id:
-            errors.add("instalment_id", "Échéance introuvable pour cette convention.")
-            instalment = None
-    if amount is not None and amount > 0:
-        if amount > remaining:
-            errors.add("amount", f"Versement refusé : {format_money(amount)} dépasse ce qui reste "
-                                 f"dû sur la convention ({format_money(remaining)}).")
-        elif instalment is not None:
-            status = next(s for s in instalment_statuses(convention, today)
-                          if s.instalment is instalment)
-            if amount > status.remaining:
-                errors.add("amount", f"Versement refusé : {format_money(amount)} dépasse ce qui "
-                                     f"reste dû sur l'échéance « {instalment.label} » "
-                                     f"({format_money(status.remaining)}).")
-    errors.raise_if_any()
-    payment = Payment(convention=convention, instalment=instalment, received_on=data.received_on,
-                      amount=amount, comment=(data.comment or "").strip())
-    session.add(payment)
-    flush(session)
-    return payment
-
-
-def delete_payment(session: Session, actor: Any, payment: Payment) -> None:
-    require_manage(actor)
-    convention = payment.convention
-    if ConventionStatus(convention.status) is ConventionStatus.SOLDEE:
-        errors = Errors()
-        errors.add("__all__", "La convention est soldée : repassez-la en « signée » avant de "
-                              "corriger ses versements.")
-        errors.raise_if_any()
-    convention.payments.remove(payment)
-    session.delete(payment)
-    flush(session)
-
-
-# ---------------------------------------------------------------- reporting deadlines
-@dataclass
-class DeadlineData:
-    label: str
-    due_date: date | None
-    done_date: date | None = None
-
-
-def save_deadline(session: Session, actor: Any, convention: Convention,
-                  deadline: ReportingDeadline | None, data: DeadlineData) -> ReportingDeadline:
-    require_manage(actor)
-    errors = Errors()
-    if not (data.label or "").strip():
-        errors.add("label", "Le libellé de l'échéance est obligatoire (ex. « Bilan final »).")
-    if data.due_date is None:
-        errors.add("due_date", "La date limite est obligatoire.")
-    errors.raise_if_any()
-    if deadline is None:
-        deadline = ReportingDeadline(convention=convention)
-        session.add(deadline)
-    deadline.label, deadline.due_date = data.label.strip(), data.due_date
-    deadline.done_date = data.done_date
-    flush(session)
-    return deadline
-
-
-def delete_deadline(session: Session, actor: Any, deadline: ReportingDeadline) -> None:
-    require_manage(actor)
-    deadline.convention.deadlines.remove(deadline)
-    session.delete(deadline)
     flush(session)
 
 

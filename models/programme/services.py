@@ -145,7 +145,7 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
         errors.add("meeting_id", "Cette réunion du copil concerne un autre programme.")
     if move is not None and target is ProgrammeStatus.SOUMIS:
         # The copil only receives a programme whose co-financing plan is balanced.
-        from models.funding.queries import cofinancing_plan, unbalanced_message
+        from models.funding.plan import cofinancing_plan, unbalanced_message
 
         problem = unbalanced_message(cofinancing_plan(session, programme))
         if problem:

@@ -12,23 +12,23 @@ from flask_login import current_user
 
 from models.errors import ConcurrentEdit
 from models.funding import queries
+from models.funding.allocations import AllocationData, delete_allocation, save_allocation
 from models.funding.enums import ConventionStatus, ConventionType
 from models.funding.orm import Convention, FundingAllocation, Payment, ReportingDeadline
-from models.funding.rules import convention_warnings
-from models.funding.services import (
-    AllocationData,
-    ConventionData,
+from models.funding.payments import (
     DeadlineData,
-    InstalmentData,
     PaymentData,
     add_payment,
-    delete_allocation,
-    delete_convention,
     delete_deadline,
     delete_payment,
-    save_allocation,
-    save_convention,
     save_deadline,
+)
+from models.funding.rules import convention_warnings
+from models.funding.services import (
+    ConventionData,
+    InstalmentData,
+    delete_convention,
+    save_convention,
     save_schedule,
 )
 from models.policy import can

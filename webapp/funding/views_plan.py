@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from models.funding import queries
+from models.funding.plan import cofinancing_plan, unbalanced_message
 from models.funding.services import set_tolerance
 from models.policy import can
 from models.programme import queries as programme_queries
@@ -39,14 +40,14 @@ def plan_current():
 @access("funding.plan")
 def plan(programme_id: int):
     programme = programme_or_404(programme_id)
-    the_plan = queries.cofinancing_plan(db.session, programme)
+    the_plan = cofinancing_plan(db.session, programme)
     tolerance_form = None
     if can(current_user, "funding.settings"):
         tolerance_form = ToleranceForm(programme_id=str(programme.id))
         tolerance_form.tolerance_percent.data = the_plan.tolerance_percent
     return render_template(
         "funding/plan.html", programme=programme, plan=the_plan,
-        problem=queries.unbalanced_message(the_plan),
+        problem=unbalanced_message(the_plan),
         global_funding=axis_global_funding(programme.id),
         programmes=programme_queries.programmes(db.session), tolerance_form=tolerance_form)
 
@@ -81,7 +82,7 @@ def _download(programme_id: int, kind: str) -> Response:
     from models.funding.exports import export_filename, plan_csv, plan_xlsx
 
     programme = programme_or_404(programme_id)
-    the_plan = queries.cofinancing_plan(db.session, programme)
+    the_plan = cofinancing_plan(db.session, programme)
     if kind == "xlsx":
         body: bytes | str = plan_xlsx(the_plan)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

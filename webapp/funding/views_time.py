@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import HiddenField
 
 from models.errors import ValidationFailed
-from models.funding import timesheets
+from models.funding import timesheet_queries, timesheets
 from models.money import AmountError, parse_decimal
 from models.programme.orm import Action, Objective, TeamMember
 from models.programme.queries import current_programme, programmes, team
@@ -69,14 +69,14 @@ def time_index():
     programme = timesheets.programme_of_year(db.session, year)
     return render_template(
         "funding/time_index.html", year=year, years=years, programme=programme,
-        people=timesheets.overview(db.session, year), months=timesheets.year_months(year),
+        people=timesheet_queries.overview(db.session, year), months=timesheets.year_months(year),
         month_names=timesheets.MONTHS_FR,
         import_form=ImportForm(year=str(year), member_id=""))
 
 
 def _render_grid(member: TeamMember, year: int, typed: dict[str, str] | None = None,
                  bad: set[str] | None = None):
-    grid = timesheets.timesheet(db.session, member, year)
+    grid = timesheet_queries.timesheet(db.session, member, year)
     programme = grid.programme
     editable = programme is not None and not programme.is_closed
     shown = {a.id for a in grid.actions}
@@ -235,7 +235,7 @@ def _slug(text: str) -> str:
 @access("timesheet.manage")
 def timesheet_pdf_view(member_id: int, year: int, month: int):
     member = _member_or_404(member_id)
-    sheet = timesheets.month_sheet(db.session, member, _month_or_404(year, month))
+    sheet = timesheet_queries.month_sheet(db.session, member, _month_or_404(year, month))
     body = timesheet_pdf(sheet, datetime.now(UTC))
     filename = f"feuille-de-temps-{_slug(member.full_name)}-{year}-{month:02d}.pdf"
     return Response(body, mimetype="application/pdf",

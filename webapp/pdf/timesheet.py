@@ -20,7 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from models.formatting import format_datetime, format_number, format_ratio
-from models.funding.timesheets import DIRECTION, SALARIE, MonthSheet, hours_text
+from models.funding.timesheet_queries import MonthSheet
+from models.funding.timesheets import DIRECTION, SALARIE, hours_text
 
 ARML_BLUE = colors.HexColor("#1d4f91")
 GREY = colors.HexColor("#6c757d")
