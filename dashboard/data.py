@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (registers tables and the audit listener)
 from models import policy
@@ -24,7 +23,6 @@ from models.database import make_engine, make_sessionmaker, transaction
 from models.errors import PermissionDenied
 from models.funding import queries as fund_queries
 from models.funding.enums import ConventionStatus, ConventionType
-from models.funding.orm import Convention, Instalment
 from models.funding.plan import cofinancing_plan
 from models.funding.rules import percent_of
 from models.network.orm import MissionLocale
@@ -258,15 +256,6 @@ def funding_plan_axes(user_id: int, programme_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FUNDING_AXIS_COLUMNS)
 
 
-def _year_conventions(session: Session, user: User, year: int) -> list[tuple[Any, Decimal]]:
-    """Conventions covering ``year`` with their schedule and payments loaded (no N+1)."""
-    stmt = (fund_queries.conventions_stmt(user, year=year)
-            .options(selectinload(Convention.instalments).selectinload(Instalment.payments),
-                     selectinload(Convention.payments))
-            .order_by(Convention.reference))
-    return [(c, Decimal(received)) for c, _, received in session.execute(stmt).unique()]
-
-
 @st.cache_data(ttl=60, show_spinner=False)
 def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
     """Every convention covering ``year``: amount, received, due, late instalments, execution.
@@ -277,7 +266,7 @@ def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
     today = date.today()
     with session_scope() as session:
         user = _plan_reader(session, user_id)
-        conventions = _year_conventions(session, user, year)
+        conventions = fund_queries.year_conventions(session, user, year)
         executed = fund_queries.execution_by_convention(session, [c for c, _ in conventions])
         rows = []
         for c, received in conventions:
@@ -298,28 +287,11 @@ def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
 @st.cache_data(ttl=60, show_spinner=False)
 def funding_cashflow(user_id: int, year: int) -> pd.DataFrame:
     """Twelve months of ``year``: instalments expected by due date against payments received
-    by date, monthly and cumulated, for signed cash conventions covering the year."""
-    expected = dict.fromkeys(range(1, 13), Decimal("0.00"))
-    received = dict.fromkeys(range(1, 13), Decimal("0.00"))
+    by date, monthly and cumulated, for conventions that owe cash."""
     with session_scope() as session:
         user = _plan_reader(session, user_id)
-        for c, _ in _year_conventions(session, user, year):
-            if ConventionType(c.type).in_kind or \
-                    ConventionStatus(c.status) is ConventionStatus.EN_PREPARATION:
-                continue
-            for s in fund_queries.instalment_statuses(c, date.today()):
-                if s.instalment.due_date.year == year:
-                    expected[s.instalment.due_date.month] += s.amount
-            for p in c.payments:
-                if p.received_on.year == year:
-                    received[p.received_on.month] += p.amount
-    rows, cum_expected, cum_received = [], Decimal("0.00"), Decimal("0.00")
-    for month in range(1, 13):
-        cum_expected += expected[month]
-        cum_received += received[month]
-        rows.append({"month": date(year, month, 1), "expected": expected[month],
-                     "received": received[month], "expected_cumulative": cum_expected,
-                     "received_cumulative": cum_received})
+        conventions = [c for c, _ in fund_queries.year_conventions(session, user, year)]
+        rows = [vars(m) for m in fund_queries.cashflow(conventions, year, date.today())]
     return pd.DataFrame(rows, columns=CASHFLOW_COLUMNS)
 
 

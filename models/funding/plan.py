@@ -229,3 +229,20 @@ def unbalanced_message(plan: Plan) -> str | None:
     return ("Le plan de cofinancement n'est pas équilibré (tolérance "
             f"{plan.tolerance_percent.normalize():f} % du budget de chaque action). "
             "Actions à corriger : " + " ; ".join(problems) + ".")
+
+
+def global_axis_funding(session: Session, programme_id: int
+                        ) -> dict[int, list[tuple[str, Decimal]]]:
+    """Per axis number: (funder, amount) given to the axis as a whole (spread over its
+    actions pro rata to their budgets in the plan)."""
+    rows = session.execute(
+        select(Axis.number, Funder.name, FundingAllocation.amount)
+        .join(Axis, Axis.id == FundingAllocation.axis_id)
+        .join(Convention, Convention.id == FundingAllocation.convention_id)
+        .join(Funder, Funder.id == Convention.funder_id)
+        .where(FundingAllocation.programme_id == programme_id)
+        .order_by(Funder.name))
+    out: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for number, name, amount in rows:
+        out[number][name] += Decimal(amount)
+    return {number: list(by_funder.items()) for number, by_funder in out.items()}

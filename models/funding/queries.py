@@ -61,6 +61,14 @@ def funders_stmt(*, search: str = "", type: str = "", active: bool | None = None
     return stmt
 
 
+def funder_sums(session: Session, ids: list[int]) -> dict[int, tuple[int, Decimal]]:
+    """(number of conventions, total amount) per funder id (for a list page)."""
+    rows = {i: (n, a) for i, n, a in session.execute(
+        select(Convention.funder_id, func.count(), func.sum(Convention.amount))
+        .where(Convention.funder_id.in_(ids)).group_by(Convention.funder_id))}
+    return {i: (rows.get(i, (0, 0))[0], _dec(rows.get(i, (0, 0))[1])) for i in ids}
+
+
 FUNDER_SORTS = {"nom": Funder.name, "type": Funder.type, "contact": Funder.contact_name}
 
 
@@ -341,3 +349,76 @@ def allocation_targets(session: Session, convention: Convention
             select(Axis).order_by(Axis.number))]
         out.append((p, actions, axes))
     return out
+
+
+# ---------------------------------------------------------------- year views (KPIs, dashboard)
+def year_conventions(session: Session, user: Any, year: int) -> list[tuple[Convention, Decimal]]:
+    """Conventions covering ``year`` the user may see, with what each received, their
+    schedule and payments loaded (no N+1)."""
+    stmt = (conventions_stmt(user, year=year)
+            .options(selectinload(Convention.instalments).selectinload(Instalment.payments),
+                     selectinload(Convention.payments))
+            .order_by(Convention.reference))
+    return [(c, _dec(received)) for c, _, received in session.execute(stmt).unique()]
+
+
+@dataclass
+class MonthFlow:
+    month: date
+    expected: Decimal  # instalments falling due that month
+    received: Decimal  # payments received that month
+    expected_cumulative: Decimal
+    received_cumulative: Decimal
+
+
+def cashflow(conventions: list[Convention], year: int, today: date) -> list[MonthFlow]:
+    """Twelve months of ``year``: what falls due against what was received, for conventions
+    that owe cash (``is_cash_due``)."""
+    expected = dict.fromkeys(range(1, 13), ZERO)
+    received = dict.fromkeys(range(1, 13), ZERO)
+    for c in conventions:
+        if not is_cash_due(c):
+            continue
+        for s in instalment_statuses(c, today):
+            if s.instalment.due_date.year == year:
+                expected[s.instalment.due_date.month] += s.amount
+        for p in c.payments:
+            if p.received_on.year == year:
+                received[p.received_on.month] += p.amount
+    rows, cum_expected, cum_received = [], ZERO, ZERO
+    for month in range(1, 13):
+        cum_expected += expected[month]
+        cum_received += received[month]
+        rows.append(MonthFlow(date(year, month, 1), expected[month], received[month],
+                              cum_expected, cum_received))
+    return rows
+
+
+@dataclass
+class Totals:
+    """The figures on top of a list of conventions."""
+
+    count: int
+    amount: Decimal
+    received: Decimal
+    remaining_due: Decimal
+    late_instalments: int
+    in_kind: Decimal
+
+
+def totals(session: Session, ids: list[int], today: date) -> Totals:
+    conventions = session.scalars(
+        select(Convention).where(Convention.id.in_(ids))
+        .options(selectinload(Convention.payments),
+                 selectinload(Convention.instalments).selectinload(Instalment.payments))).all()
+    amount = received = remaining = in_kind = ZERO
+    late = 0
+    for c in conventions:
+        where = position(c, today)
+        amount += c.amount
+        received += where.received
+        remaining += where.remaining_due
+        late += where.late_instalments
+        if ConventionType(c.type).in_kind:
+            in_kind += c.amount
+    return Totals(len(conventions), amount, received, remaining, late, in_kind)

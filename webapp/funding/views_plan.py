@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from models.funding import queries
-from models.funding.plan import cofinancing_plan, unbalanced_message
+from models.funding.plan import cofinancing_plan, global_axis_funding, unbalanced_message
 from models.funding.services import set_tolerance
 from models.policy import can
 from models.programme import queries as programme_queries
@@ -18,7 +18,7 @@ from webapp.access import access
 from webapp.extensions import db
 from webapp.forms_common import db_int
 from webapp.funding import bp
-from webapp.funding.common import axis_global_funding, today
+from webapp.funding.common import today
 from webapp.funding.forms import ToleranceForm
 from webapp.programme.common import programme_or_404
 from webapp.unit_of_work import attempt, flash_form_errors
@@ -48,7 +48,7 @@ def plan(programme_id: int):
     return render_template(
         "funding/plan.html", programme=programme, plan=the_plan,
         problem=unbalanced_message(the_plan),
-        global_funding=axis_global_funding(programme.id),
+        global_funding=global_axis_funding(db.session, programme.id),
         programmes=programme_queries.programmes(db.session), tolerance_form=tolerance_form)
 
 
