@@ -2,6 +2,11 @@
 
 Every SQLite connection, whoever opens it, gets WAL, foreign keys and a busy
 timeout: the listener is registered on the Engine class, not on one engine.
+
+A unit of work that decides something from what it reads (a seat in a training
+session) calls ``begin_write`` first: on SQLite it takes the write lock before the
+decisive reads (``BEGIN IMMEDIATE``), so concurrent deciders queue on the busy
+timeout instead of deciding from the same stale count.
 """
 
 from __future__ import annotations
@@ -28,6 +33,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no branch
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def begin_write(session: Session) -> None:
+    """Hold the database write lock for the rest of ``session``'s transaction.
+
+    SQLite: the driver begins a transaction only at the first write, so reads so far
+    ran outside it; ``BEGIN IMMEDIATE`` now takes the write lock (waiting up to the busy
+    timeout) and every read after it sees the latest commit. If a write already
+    happened, the lock is held already. PostgreSQL needs nothing here: lock the rows
+    the decision depends on with ``SELECT … FOR UPDATE``.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def engine_options(url: str) -> dict:

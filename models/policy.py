@@ -82,6 +82,15 @@ def _view_funding(user: Any, obj: Any) -> bool:
     return obj is None or (user.funder_id is not None and _funder_id_of(obj) == user.funder_id)
 
 
+def _view_registration(user: Any, registration: Any) -> bool:
+    """Team and copil see every registration; a mission locale only its own staff's."""
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return True
+    return (role is Role.ML and registration is not None
+            and registration.mission_locale_id == user.mission_locale_id)
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -109,6 +118,15 @@ RULES: dict[str, Rule] = {
     # staff-time justification (hours per person): the team only
     "timesheet.manage": lambda u, o: _role(u) in ARML_TEAM,
     "timesheet.direction": lambda u, o: _role(u) is Role.ADMIN,
+    # regional training programme: every signed-in account reads the catalogue; the team
+    # runs it; a mission locale registers and follows only its own staff
+    "training.view": lambda u, o: _role(u) is not None,
+    "training.manage": lambda u, o: _role(u) in ARML_TEAM,
+    "training.register": lambda u, o: _role(u) in ARML_TEAM or _role(u) is Role.ML,
+    "registration.view": _view_registration,
+    "training.stats": lambda u, o: _role(u) in NETWORK_READERS,
+    # the outbox holds every e-mail (names, addresses): admins only
+    "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
 }
 
 
@@ -149,6 +167,18 @@ def scope_conventions(stmt: Select, user: Any) -> Select:
         return stmt
     if role is Role.FINANCEUR and user.funder_id is not None:
         return stmt.where(Convention.funder_id == user.funder_id)
+    return stmt.where(false())
+
+
+def scope_registrations(stmt: Select, user: Any) -> Select:
+    """Restrict a select on Registration to what the user may see."""
+    from models.training.orm import Registration
+
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return stmt
+    if role is Role.ML:
+        return stmt.where(Registration.mission_locale_id == user.mission_locale_id)
     return stmt.where(false())
 
 

@@ -320,3 +320,41 @@ def funding_world(app, programme_world):
                    deadline_a=deadline.id, allocation_a=alloc_a.id, allocation_b=alloc_b.id,
                    budget_a=budget_a.id, budget_b=budget_b.id)
     return world
+
+
+@pytest.fixture
+def training_world(app, programme_world):
+    """The programme world plus a catalogue entry and a 2-day session (4 half-days,
+    5 seats, quota 3 per mission locale, registration open 1 Sep – 30 Nov 2026,
+    session on 10–11 Dec 2026). Ids: training, session, slots."""
+    from datetime import date, time
+    from decimal import Decimal
+
+    from models.audit import set_actor
+    from models.training.enums import HalfDay, Modality
+    from models.training.orm import SessionSlot, Training, TrainingSession
+
+    ids = programme_world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        training = Training(
+            title="Accueillir un public en situation de handicap",
+            objectives="Adapter l'accueil et l'accompagnement.", content="Jour 1 : …",
+            audience=["conseiller", "accueil"], duration_days=Decimal("2"),
+            duration_hours=Decimal("14"), modality=Modality.PRESENTIEL,
+            provider="CREAI Nouvelle-Aquitaine", trainer="Claire Martin",
+            cost_per_trainee=Decimal("320.00"), action_id=ids["action_a"])
+        ts = TrainingSession(
+            training=training, start_date=date(2026, 12, 10), end_date=date(2026, 12, 11),
+            place="ARML, 12 rue des Lilas, 33000 Bordeaux", trainer="Claire Martin",
+            min_capacity=3, max_capacity=5, ml_quota=3,
+            registration_opens=date(2026, 9, 1), registration_closes=date(2026, 11, 30))
+        ts.slots = [SessionSlot(day=date(2026, 12, d), half=h, starts_at=start, ends_at=end)
+                    for d in (10, 11)
+                    for h, start, end in ((HalfDay.MATIN, time(9), time(12, 30)),
+                                          (HalfDay.APRES_MIDI, time(13, 30), time(17)))]
+        s.add(training)
+        s.commit()
+        ids.update(training=training.id, session=ts.id, slots=[x.id for x in ts.slots])
+    return programme_world

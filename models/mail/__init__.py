@@ -1,0 +1,1 @@
+"""Outgoing e-mail: a transactional outbox, delivered by SMTP when one is configured."""

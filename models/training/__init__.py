@@ -1,0 +1,1 @@
+"""Regional training programme: catalogue, sessions, registrations, attendance, evaluations."""
