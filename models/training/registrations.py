@@ -95,6 +95,7 @@ def register(session: Session, actor: Any, session_id: int, data: RegistrationDa
     """Confirm a seat if one is free (and the mission locale's quota allows), else queue."""
     today = today or date.today()
     ts = lock_session(session, session_id)
+    _lapse_offers(session, ts, utcnow())
     role = _role(actor)
     if actor is not None and role not in ARML_TEAM and role is not Role.ML:
         raise PermissionDenied()
@@ -169,6 +170,7 @@ def cancel(session: Session, actor: Any, registration_id: int, reason: str = "",
     if reg is None:
         raise DomainError("Inscription introuvable.")
     ts = lock_session(session, reg.session_id)
+    _lapse_offers(session, ts, now or utcnow())
     session.refresh(reg)
     if not may_manage(actor, reg):
         raise PermissionDenied()
@@ -242,24 +244,37 @@ def answer_offer(session: Session, actor: Any, registration_id: int, accept: boo
 
 
 def expire_offers(session: Session, *, now: datetime | None = None) -> int:
-    """Unanswered offers past their date lapse; each seat goes to the next person."""
+    """Unanswered offers past their date lapse; each seat goes to the next person.
+
+    Also done for one session whenever someone registers, cancels or answers on it
+    (``_lapse_offers``), so a stale offer never blocks a seat; this sweep is for the
+    sessions nobody touches (CLI, run daily).
+    """
     now = now or utcnow()
     session_ids = session.scalars(select(Registration.session_id).distinct().where(
         Registration.status == R.OFFRE, Registration.offer_expires_at < now)).all()
     lapsed = 0
     for session_id in session_ids:
         ts = lock_session(session, session_id)
-        for reg in session.scalars(select(Registration).where(
-                Registration.session_id == ts.id, Registration.status == R.OFFRE,
-                Registration.offer_expires_at < now)
-                .execution_options(populate_existing=True)):
-            reg.status, reg.cancelled_at = R.ANNULEE, now
-            reg.cancel_reason = "Place proposée restée sans réponse dans le délai."
-            lapsed += 1
-        session.flush()
-        fill_freed_seats(session, ts, now=now)
+        lapsed += _lapse_offers(session, ts, now)
         _sync_status(session, ts)
         session.flush()
+    return lapsed
+
+
+def _lapse_offers(session: Session, ts: TrainingSession, now: datetime) -> int:
+    """Under the session's lock: offers past their date are cancelled, seats passed on."""
+    lapsed = 0
+    for reg in session.scalars(select(Registration).where(
+            Registration.session_id == ts.id, Registration.status == R.OFFRE,
+            Registration.offer_expires_at < now)
+            .execution_options(populate_existing=True)):
+        reg.status, reg.cancelled_at = R.ANNULEE, now
+        reg.cancel_reason = "Place proposée restée sans réponse dans le délai."
+        lapsed += 1
+    if lapsed:
+        session.flush()
+        fill_freed_seats(session, ts, now=now)
     return lapsed
 
 
