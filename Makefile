@@ -33,6 +33,7 @@ lint: install
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/registration_burst.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

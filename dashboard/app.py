@@ -41,6 +41,9 @@ if user.can("programme.overview"):
 if user.can("funding.plan"):
     pages.append(st.Page(str(VIEWS / "financements.py"), title="Financements",
                          icon=":material/euro:"))
+if user.can("training.stats"):
+    pages.append(st.Page(str(VIEWS / "formations.py"), title="Formations",
+                         icon=":material/school:"))
 
 with st.sidebar:
     st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (registers tables and the audit listener)
@@ -32,6 +32,8 @@ from models.programme.enums import ProgrammeStatus
 from models.programme.orm import Programme
 from models.programme.rules import days_to_etp
 from models.settings import database_url
+from models.training.orm import TrainingSession
+from models.training.stats import Period, TrainingStats, training_stats
 
 
 @st.cache_resource
@@ -305,3 +307,107 @@ def funding_upcoming(user_id: int, days: int = 90) -> pd.DataFrame:
                  "late": d.late}
                 for d in fund_queries.upcoming(session, user, date.today(), days)]
     return pd.DataFrame(rows, columns=UPCOMING_COLUMNS)
+
+
+# ---------------------------------------------------------------- training
+# Policy ``training.stats`` (team and copil): the figures name every mission locale, so an
+# ml account never gets them, even by calling the function. Hours and rates stay Decimal.
+
+TRAINING_SUMMARY_COLUMNS = ["sessions_held", "sessions_planned", "held_without_attendance",
+                            "trainees", "trainee_days", "trainee_hours", "confirmed",
+                            "capacity", "fill_rate", "no_show_rate", "answers", "satisfaction"]
+TRAINING_MONTH_COLUMNS = ["month", "sessions", "trainees", "days", "hours"]
+TRAINING_SESSION_COLUMNS = ["id", "title", "start_date", "status", "status_label", "capacity",
+                            "confirmed", "fill_rate", "attendees", "no_shows", "hours"]
+PARTICIPATION_COLUMNS = ["key", "label", "registrations", "trainees", "days", "hours"]
+SATISFACTION_COLUMNS = ["training", "answers", "overall", "objectives_met", "trainer",
+                        "organisation"]
+BPF_COLUMNS = ["funder", "sessions", "trainees", "days", "hours"]
+
+
+def _training_stats(session: Session, user_id: int, year: int) -> TrainingStats:
+    user = session.get(User, user_id)
+    if not policy.can(user, "training.stats"):
+        raise PermissionDenied()
+    return training_stats(session, Period.year(year))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_years(user_id: int) -> list[int]:
+    """Years with at least one session, most recent first (the current year always)."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if not policy.can(user, "training.stats"):
+            raise PermissionDenied()
+        years = {d.year for d in session.scalars(select(TrainingSession.start_date))}
+    return sorted(years | {date.today().year}, reverse=True)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_summary(user_id: int, year: int) -> pd.DataFrame:
+    """One row: the year's headline figures (``models.training.stats``)."""
+    with session_scope() as session:
+        stats = _training_stats(session, user_id, year)
+        sat = stats.satisfaction
+        row = {"sessions_held": stats.sessions_held, "sessions_planned": stats.sessions_planned,
+               "held_without_attendance": stats.held_without_attendance,
+               "trainees": stats.trainees, "trainee_days": stats.trainee_days,
+               "trainee_hours": stats.trainee_hours, "confirmed": stats.confirmed,
+               "capacity": stats.capacity, "fill_rate": stats.fill_rate,
+               "no_show_rate": stats.no_show_rate, "answers": sat.answers,
+               "satisfaction": sat.overall}
+    return pd.DataFrame([row], columns=TRAINING_SUMMARY_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_months(user_id: int, year: int) -> pd.DataFrame:
+    """Twelve rows: held sessions, trainees (distinct people), days and hours per month."""
+    with session_scope() as session:
+        rows = [{"month": m.key, "sessions": m.sessions, "trainees": m.trainees,
+                 "days": m.days, "hours": m.hours}
+                for m in _training_stats(session, user_id, year).by_month()]
+    return pd.DataFrame(rows, columns=TRAINING_MONTH_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_sessions(user_id: int, year: int) -> pd.DataFrame:
+    """Every session of the year not cancelled, with its fill rate and attendance."""
+    with session_scope() as session:
+        rows = [{"id": s.id, "title": s.title, "start_date": s.start_date,
+                 "status": str(s.status), "status_label": s.status.label,
+                 "capacity": s.capacity, "confirmed": s.confirmed, "fill_rate": s.fill_rate,
+                 "attendees": s.attendees, "no_shows": s.no_shows, "hours": s.hours}
+                for s in _training_stats(session, user_id, year).sessions]
+    return pd.DataFrame(rows, columns=TRAINING_SESSION_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_participation(user_id: int, year: int, by: str) -> pd.DataFrame:
+    """Participation by mission locale (``by="ml"``) or by job (``by="job"``)."""
+    with session_scope() as session:
+        stats = _training_stats(session, user_id, year)
+        lines = stats.by_mission_locale() if by == "ml" else stats.by_job()
+        rows = [{"key": p.key, "label": p.label, "registrations": p.registrations,
+                 "trainees": p.trainees, "days": p.days, "hours": p.hours} for p in lines]
+    return pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_satisfaction(user_id: int, year: int) -> pd.DataFrame:
+    """Average answers (1 to 5) per training; anonymous by construction."""
+    with session_scope() as session:
+        rows = [{"training": s.label, "answers": s.answers, "overall": s.average("overall"),
+                 "objectives_met": s.average("objectives_met"),
+                 "trainer": s.average("trainer"), "organisation": s.average("organisation")}
+                for s in _training_stats(session, user_id, year).satisfaction_by_training()]
+    return pd.DataFrame(rows, columns=SATISFACTION_COLUMNS)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def training_bpf(user_id: int, year: int) -> pd.DataFrame:
+    """The BPF-style table: held sessions, trainees, days and hours by funder."""
+    with session_scope() as session:
+        rows = [{"funder": p.label, "sessions": p.sessions, "trainees": p.trainees,
+                 "days": p.days, "hours": p.hours}
+                for p in _training_stats(session, user_id, year).bpf()]
+    return pd.DataFrame(rows, columns=BPF_COLUMNS)

@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Long enough for a burst of registrations queueing on the write lock (BEGIN IMMEDIATE):
+# a waiting request must not give up before its turn while gunicorn (30 s) still waits.
+SQLITE_BUSY_TIMEOUT_MS = 20000
 
 
 @event.listens_for(Engine, "connect")

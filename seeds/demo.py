@@ -28,6 +28,7 @@ from seeds.network_data import (
     REGION,
 )
 from seeds.programme_demo import build_programmes
+from seeds.training_demo import build_training
 
 DEMO_PASSWORD = "demo-arml-2026"  # noqa: S105 - documented demo credential
 DEMO_ML_CODE = "33005"  # the mission locale the demo ``ml`` account belongs to
@@ -101,7 +102,8 @@ def build_demo(session: Session) -> str:
     build_network(session)
     build_accounts(session)
     programmes = build_programmes(session)
+    training = build_training(session)
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}")
+            f"{programmes}, {training}")

@@ -358,3 +358,25 @@ def training_world(app, programme_world):
         s.commit()
         ids.update(training=training.id, session=ts.id, slots=[x.id for x in ts.slots])
     return programme_world
+
+
+@pytest.fixture
+def full_world(app, funding_world, training_world):
+    """Funding and training data on the same programme world (the authorization matrix
+    needs objects of every area). Both extend ``programme_world``'s ids in place; one
+    registration of the other mission locale (ml_b) is added: ``registration_b``."""
+    from datetime import date
+
+    from models.audit import set_actor
+    from models.training.registrations import RegistrationData, register
+
+    ids = funding_world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        reg = register(s, None, ids["session"], RegistrationData(
+            last_name="Etchart", first_name="Maïté", email="maite.etchart@ml-pau.fr",
+            job="conseiller", mission_locale_id=ids["ml_b"]), today=date(2026, 11, 23))
+        s.commit()
+        ids["registration_b"] = reg.id
+    return funding_world

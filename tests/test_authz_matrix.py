@@ -25,6 +25,11 @@ FUNDING_READERS_OK = {"anon": LOGIN, "ml": FORBIDDEN, "*": OK}
 OTHER_FUNDER = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK, "financeur": NOT_FOUND,
                 "ml": FORBIDDEN}
 
+SIGNED_IN_OK = {"anon": LOGIN, "*": OK}
+REGISTRARS_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "ml": OK, "*": FORBIDDEN}
+OTHER_ML_REGISTRATION = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT,
+                         "ml": NOT_FOUND, "*": FORBIDDEN}
+
 # endpoint: (method, url arguments, {who: expected})
 # "*" stands for every signed-in role not listed.
 EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
@@ -137,6 +142,48 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
                           TEAM_REDIRECT),
     "funding.time_unsign": ("POST", {"member_id": "member", "year": 2026, "month": 3},
                             {"anon": LOGIN, "admin": REDIRECT, "*": FORBIDDEN}),
+    # --- regional training programme: every signed-in account reads the catalogue; the team
+    # manages; the team and missions locales register staff. registration_b belongs to the
+    # other mission locale (ml_b): the ml account gets "not found".
+    "training.index": ("GET", {}, SIGNED_IN_OK),
+    "training.trainings": ("GET", {}, SIGNED_IN_OK),
+    "training.training_detail": ("GET", {"training_id": "training"}, SIGNED_IN_OK),
+    "training.training_new": ("GET", {}, TEAM_OK),
+    "training.training_edit": ("GET", {"training_id": "training"}, TEAM_OK),
+    "training.session_new": ("GET", {"training_id": "training"}, TEAM_OK),
+    "training.session_edit": ("GET", {"session_id": "session"}, TEAM_OK),
+    "training.session_detail": ("GET", {"session_id": "session"}, SIGNED_IN_OK),
+    "training.session_cancel": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
+    "training.session_status": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
+    # an empty registration is re-shown with its French errors (200)
+    "training.register": ("POST", {"session_id": "session"}, REGISTRARS_OK),
+    "training.registration_cancel": ("POST", {"registration_id": "registration_b"},
+                                     OTHER_ML_REGISTRATION),
+    "training.registration_offer": ("POST", {"registration_id": "registration_b"},
+                                    OTHER_ML_REGISTRATION),
+    "training.my_registrations": ("GET", {}, REGISTRARS_OK),
+    # attendance and documents: the team; a certificate also to the trainee's own mission
+    # locale, and only for someone who attended (nobody has yet in this world: 404)
+    "training.attendance": ("GET", {"session_id": "session"}, TEAM_OK),
+    "training.documents": ("GET", {"session_id": "session"}, TEAM_OK),
+    "training.attendance_sheet": ("GET", {"session_id": "session"}, TEAM_OK),
+    "training.certificates": ("GET", {"session_id": "session"}, TEAM_REDIRECT),
+    "training.certificate": ("GET", {"registration_id": "registration_b"},
+                             {"anon": LOGIN, "admin": NOT_FOUND, "animateur": NOT_FOUND,
+                              "ml": NOT_FOUND, "*": FORBIDDEN}),
+    # convocations and the end-of-session survey: the survey itself is public behind its
+    # signed token (a forged one is "not found"); results are anonymous, for team and copil
+    "training.evaluation_survey": ("GET", {"token": "jeton-invalide"},
+                                   {"anon": NOT_FOUND, "*": NOT_FOUND}),
+    "training.session_evaluations": ("GET", {"session_id": "session"}, READERS_OK),
+    "training.training_evaluations": ("GET", {"training_id": "training"}, READERS_OK),
+    "training.send_session_convocations": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
+    "training.send_session_evaluations": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
+    "training.sessions_ics": ("GET", {}, SIGNED_IN_OK),
+    # the outbox holds names and addresses: admins only
+    "admin.outbox": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
+    "admin.outbox_message": ("GET", {"message_id": 999999},
+                             {"anon": LOGIN, "admin": NOT_FOUND, "*": FORBIDDEN}),
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -158,8 +205,8 @@ CASES = [(endpoint, who) for endpoint in EXPECTED for who in ["anon", *ROLES]]
 
 
 @pytest.mark.parametrize(("endpoint", "who"), CASES, ids=[f"{e}-{w}" for e, w in CASES])
-def test_matrix(app, client, funding_world, endpoint, who):
-    world = funding_world
+def test_matrix(app, client, full_world, endpoint, who):
+    world = full_world
     method, args, table = EXPECTED[endpoint]
     expected = table.get(who, table.get("*"))
     if who != "anon":

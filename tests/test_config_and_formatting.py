@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from models.database import make_engine
+from models.database import SQLITE_BUSY_TIMEOUT_MS, make_engine
 from models.formatting import format_date, format_datetime, format_money, format_number
 from models.settings import database_url
 from webapp.config import load_config
@@ -59,7 +59,7 @@ def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS == 20000
     engine.dispose()
 
 

@@ -54,10 +54,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.funding import bp as funding_bp
-    from webapp.training import bp as training_bp
     from webapp.main import bp as main_bp
     from webapp.network import bp as network_bp
     from webapp.programme import bp as programme_bp
+    from webapp.training import bp as training_bp
 
     for bp in (auth_bp, main_bp, network_bp, programme_bp, funding_bp, training_bp, admin_bp):
         app.register_blueprint(bp)

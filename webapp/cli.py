@@ -49,3 +49,48 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Compte administrateur créé : {email}")
+
+    @app.cli.group("mail", help="Courriels : envoi de la boîte d'envoi.")
+    def mail() -> None:
+        pass
+
+    @mail.command("send", help="Envoie les courriels en attente (SMTP_HOST, SMTP_PORT, …).")
+    @click.option("--max-attempts", default=5, show_default=True,
+                  help="Ne réessaie pas un message qui a déjà échoué autant de fois.")
+    def mail_send(max_attempts: int) -> None:
+        from models.mail.delivery import deliver_pending
+        from models.mail.settings import MailSettings
+        from models.training.orm import OutboxMessage
+
+        try:
+            settings = app.config.get("MAIL_SETTINGS") or MailSettings.from_env()
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not settings.configured:
+            waiting = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                        .where(OutboxMessage.sent_at.is_(None))) or 0
+            click.echo(f"SMTP_HOST n'est pas défini : {waiting} courriel(s) restent dans la "
+                       f"boîte d'envoi (/admin/courriels).")
+            return
+        report = deliver_pending(db.session, settings, max_attempts=max_attempts, limit=10_000)
+        db.session.commit()
+        click.echo(f"{report.sent} courriel(s) envoyé(s), {report.failed} en échec.")
+        for error in report.errors[:20]:
+            click.echo(f"  {error}", err=True)
+        if report.failed:
+            raise SystemExit(1)
+
+    @app.cli.group("formations", help="Programme régional de formation.")
+    def formations() -> None:
+        pass
+
+    @formations.command("expirer-offres",
+                        help="Fait passer à la personne suivante les places proposées restées "
+                             "sans réponse (à lancer chaque jour).")
+    def formations_expire_offers() -> None:
+        from models.training.registrations import expire_offers
+
+        set_actor(db.session, None, via="cli")
+        lapsed = expire_offers(db.session)
+        db.session.commit()
+        click.echo(f"{lapsed} offre(s) expirée(s) ; les places libérées ont été réattribuées.")

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import flash
+from flask import current_app, flash
 from flask_wtf import FlaskForm
 
 from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.mail.delivery import deliver_after_commit
 from webapp.extensions import db
 from webapp.forms_common import apply_errors, flash_errors
 
@@ -50,6 +51,8 @@ def attempt(write: Callable[[], T], *, form: FlaskForm | None = None,
         flash(str(exc), "danger" if isinstance(exc, PermissionDenied) else "warning")
         return Outcome(False, error=exc)
     db.session.commit()
+    # e-mails this change queued: sent now when SMTP is configured, else kept in the outbox
+    deliver_after_commit(db.session, current_app.config.get("MAIL_SETTINGS"))
     return Outcome(True, value)
 
 

@@ -15,8 +15,10 @@ if user.can("network.view"):
     if user.can("funding.plan"):
         lines.append("- **Financements** : qui finance le programme, versements attendus et "
                      "reçus, taux d'exécution des conventions et prochaines échéances.")
-    lines.append("- Les formations et l'observatoire régional arriveront ici au fil de leur "
-                 "mise en service.")
+    if user.can("training.stats"):
+        lines.append("- **Formations** : sessions réalisées, stagiaires, remplissage, absences, "
+                     "participation par mission locale et par fonction, satisfaction.")
+    lines.append("- L'observatoire régional arrivera ici à sa mise en service.")
     st.markdown("\n".join(lines))
 else:
     st.info(

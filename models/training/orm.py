@@ -93,7 +93,7 @@ class TrainingSession(Audited, TimestampMixin, Base):
     training: Mapped[Training] = relationship(back_populates="sessions")
     slots: Mapped[list[SessionSlot]] = relationship(
         back_populates="session", cascade="all, delete-orphan",
-        order_by="(SessionSlot.day, SessionSlot.half)")
+        order_by="(SessionSlot.day, SessionSlot.starts_at)")  # matin before après-midi
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="session", order_by="Registration.queued_at")
 

@@ -53,6 +53,9 @@ def login():
             if not request.args.get("next") and Role(user.role) is Role.FINANCEUR:
                 # a funder's account has one place to go: its conventions
                 return redirect(url_for("funding.index"))
+            if not request.args.get("next") and Role(user.role) is Role.ML:
+                # a mission locale comes here mostly to register its staff to trainings
+                return redirect(url_for("training.index"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error)
 
