@@ -112,6 +112,26 @@ def app(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def demo_app(database_url):
+    """An app whose database holds the whole demo, built once per module and backend:
+    the seed checks only read it (and prove a second build adds nothing)."""
+    from models.audit import set_actor
+    from seeds.demo import build_demo
+
+    application = make_app(database_url)
+    with application.app_context():
+        _truncate(db.session)
+        set_actor(db.session, None, via="cli")
+        build_demo(db.session)
+        db.session.commit()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def session(app):
     """The app's session inside an app context (for direct domain calls)."""

@@ -256,7 +256,8 @@ def test_ml_user_sees_only_their_mission_locale(live_server, world, shots, new_p
     page = watched.page
 
     _login(page, base, world["emails"]["ml"])
-    expect(page).to_have_url(f"{base}/")
+    # a mission locale lands on the regional training catalogue
+    expect(page).to_have_url(f"{base}/formations/")
     nav = page.locator("nav.navbar")
     expect(nav.get_by_role("link", name="Ma mission locale")).to_be_visible()
     expect(nav.get_by_role("link", name="Réseau", exact=True)).to_have_count(0)

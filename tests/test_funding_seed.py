@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from models.accounts.orm import User
-from models.audit import set_actor
 from models.funding import queries
 from models.funding.enums import ConventionStatus, ConventionType, FunderType
 from models.funding.orm import (
@@ -26,16 +25,22 @@ from models.programme import queries as programme_queries
 from models.programme.enums import MemberStatus, ProgrammeStatus
 from models.programme.orm import Action, Objective, TeamMember
 from seeds.demo import build_demo
+from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)
 TABLES = (Funder, Convention, Instalment, Payment, ReportingDeadline, FundingAllocation)
 
 
 @pytest.fixture
+def session(demo_app):
+    """Overrides conftest's: the demo is built once per module and backend (``demo_app``)."""
+    with demo_app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
 def demo(session):
-    set_actor(session, None, via="cli")
-    build_demo(session)
-    session.commit()
     return {p.year: p for p in programme_queries.programmes(session)}
 
 

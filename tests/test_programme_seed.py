@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from models.audit import set_actor
 from models.network.orm import MissionLocale
 from models.programme import queries
 from models.programme.enums import ActionStatus, MemberStatus, ProgrammeStatus
@@ -26,6 +25,7 @@ from models.programme.orm import (
     TeamMember,
 )
 from seeds.demo import DEMO_ML_CODE, build_demo
+from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)
 TABLES = (Action, ActionMissionLocale, ActionAmendment, BudgetLine, CopilDecision,
@@ -33,10 +33,15 @@ TABLES = (Action, ActionMissionLocale, ActionAmendment, BudgetLine, CopilDecisio
 
 
 @pytest.fixture
+def session(demo_app):
+    """Overrides conftest's: the demo is built once per module and backend (``demo_app``)."""
+    with demo_app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
 def demo(session):
-    set_actor(session, None, via="cli")
-    build_demo(session)
-    session.commit()
     return {p.year: p for p in queries.programmes(session)}
 
 

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from models.audit import set_actor
 from models.funding.orm import Funder
 from models.network.orm import MissionLocale
 from models.programme.orm import Action
@@ -25,6 +24,7 @@ from models.training.orm import (
 )
 from seeds.demo import DEMO_ML_CODE, build_demo
 from seeds.funding_data import FUNDERS
+from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)
 R, S = RegistrationStatus, SessionStatus
@@ -33,10 +33,17 @@ TABLES = (Training, TrainingSession, SessionSlot, Registration, Attendance, Eval
 
 
 @pytest.fixture
+def session(demo_app):
+    """Overrides conftest's: the demo is built once per module and backend (``demo_app``)."""
+    with demo_app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
 def demo(session):
-    set_actor(session, None, via="cli")
-    build_demo(session)
-    session.commit()
+    """The demo is already built (``demo_app``); tests only read it."""
+    return session
 
 
 def _count(session, model) -> int:
