@@ -18,10 +18,11 @@ os.environ.setdefault("ANIMARESEAU_INSTANCE_PATH", tempfile.mkdtemp(prefix="anim
 os.environ.setdefault("ANIMARESEAU_ENV", "test")
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from models.funding.orm import Convention, TimeEntry  # noqa: E402
 from models.programme import queries  # noqa: E402
+from models.training.orm import Registration  # noqa: E402
 from seeds.demo import DEMO_PASSWORD, build_demo  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -42,6 +43,10 @@ FUNDING_PAGES = ["/financements/", "/financements/?tri=recu&ordre=desc&statut=si
                  "/financements/plan/{p}/export.csv", "/financements/echeances",
                  "/financements/temps", "/financements/temps/{m}/2026",
                  "/financements/temps/{m}/2026/3.pdf"]
+# Training pages: the busiest demo session (most registrations) and its documents.
+TRAINING_PAGES = ["/formations/", "/formations/?periode=toutes", "/formations/catalogue",
+                  "/formations/mes-inscriptions", "/formations/sessions/{s}",
+                  "/formations/sessions/{s}/emargement.pdf", "/formations/sessions.ics"]
 
 
 def _time(client, url: str, n: int) -> float:
@@ -63,13 +68,18 @@ def main(n: int = 200) -> None:
         programme = queries.current_programme(db.session, date(2026, 11, 23))
         fse = db.session.scalar(select(Convention).where(Convention.reference.like("FSE%")))
         member = db.session.scalar(select(TimeEntry.member_id).limit(1))
-        ids = {"p": programme.id, "a": programme.actions[0].id, "c": fse.id, "m": member}
+        busiest = db.session.scalar(
+            select(Registration.session_id).group_by(Registration.session_id)
+            .order_by(func.count().desc()).limit(1))
+        ids = {"p": programme.id, "a": programme.actions[0].id, "c": fse.id, "m": member,
+               "s": busiest}
     client = app.test_client()
     client.post("/connexion", data={"email": "admin@demo.arml.fr", "password": DEMO_PASSWORD})
     baseline = _time(client, "/healthz", n)
     print(f"{'page':45} {'médiane (ms)':>12} {'ratio /healthz':>15}")
     print(f"{'/healthz (référence)':45} {baseline * 1000:12.2f} {1:15.1f}")
-    for url in PAGES + [page.format(**ids) for page in PROGRAMME_PAGES + FUNDING_PAGES]:
+    for url in PAGES + [page.format(**ids) for page in PROGRAMME_PAGES + FUNDING_PAGES
+                                          + TRAINING_PAGES]:
         t = _time(client, url, n)
         print(f"{url:45} {t * 1000:12.2f} {t / baseline:15.1f}")
 
