@@ -75,7 +75,8 @@ if sessions.empty:
     st.stop()
 
 # ---------------------------------------------------------------- key figures
-c = st.columns(7)
+# two rows: seven labels on one line get cut off on a laptop screen
+c = [*st.columns(4), *st.columns(4)[:3]]
 c[0].metric("Sessions réalisées", format_number(summary["sessions_held"]),
             help=f"{format_number(summary['sessions_planned'])} autre(s) session(s) prévue(s) "
                  "cette année (hors sessions annulées)")
