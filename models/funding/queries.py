@@ -26,7 +26,8 @@ from models.funding.orm import (
 from models.funding.plan import ProgrammeFunding, programme_funding
 from models.funding.rules import executed_share, percent_of, split_by_percent
 from models.policy import scope_conventions
-from models.programme.orm import Action, Axis, Objective, Programme
+from models.programme.orm import Axis, Programme
+from models.programme.queries import action_choices
 
 ZERO = Decimal("0.00")
 DEFAULT_TOLERANCE = Decimal("1.00")
@@ -341,10 +342,7 @@ def allocation_targets(session: Session, convention: Convention
         .order_by(Programme.year)).all()
     out = []
     for p in programmes:
-        actions = [(i, f"{code} — {title}") for i, title, code in session.execute(
-            select(Action.id, Action.title, Objective.code)
-            .join(Objective, Objective.id == Action.objective_id)
-            .where(Action.programme_id == p.id).order_by(Objective.code, Action.title))]
+        actions = action_choices(session, p.id)
         axes = [(a.id, f"{a.short} — {a.title}") for a in session.scalars(
             select(Axis).order_by(Axis.number))]
         out.append((p, actions, axes))

@@ -68,6 +68,27 @@ def axes(session: Session) -> list[Axis]:
     return list(session.scalars(stmt))
 
 
+def programme_actions(session: Session, programme_id: int) -> list[Action]:
+    """A programme's actions in objective order (grids, timesheets)."""
+    return list(session.scalars(
+        select(Action).join(Action.objective).where(Action.programme_id == programme_id)
+        .order_by(Objective.code, Action.title)))
+
+
+def action_choices(session: Session, programme_id: int | None = None) -> list[tuple[int, str]]:
+    """Form choices: ``2.1 — Title`` within one programme, ``2026 — Title`` across all."""
+    if programme_id is not None:
+        rows = session.execute(
+            select(Action.id, Action.title, Objective.code).join(Action.objective)
+            .where(Action.programme_id == programme_id).order_by(Objective.code, Action.title))
+        return [(i, f"{code} — {title}") for i, title, code in rows]
+    rows = session.execute(
+        select(Action.id, Action.title, Programme.year)
+        .join(Programme, Action.programme_id == Programme.id)
+        .order_by(Programme.year.desc(), Action.title))
+    return [(i, f"{year} — {title}") for i, title, year in rows]
+
+
 def team(session: Session, *, year: int | None = None) -> list[TeamMember]:
     """Team members, those under contract during ``year`` when given."""
     stmt = select(TeamMember).order_by(TeamMember.full_name)

@@ -259,3 +259,13 @@ def below_minimum(session: Session, today: date, days: int = 7) -> list[BelowMin
 def is_below_minimum(ts: TrainingSession, confirmed: int, today: date, days: int = 7) -> bool:
     return (S(ts.status) in LIVE and today <= ts.start_date <= today + timedelta(days=days)
             and confirmed < ts.min_capacity)
+
+
+def sessions_for_feed(session: Session, today: date) -> list[TrainingSession]:
+    """The agenda feed: sessions not cancelled, from a year back (no personal data)."""
+    return list(session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.status != SessionStatus.ANNULEE,
+               TrainingSession.end_date >= today - timedelta(days=365))
+        .options(selectinload(TrainingSession.slots), selectinload(TrainingSession.training))
+        .order_by(TrainingSession.start_date, TrainingSession.id)))

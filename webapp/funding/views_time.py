@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import HiddenField
 
 from models.errors import ValidationFailed
 from models.funding import timesheet_queries, timesheets
 from models.money import AmountError, parse_decimal
-from models.programme.orm import Action, Objective, TeamMember
+from models.programme import queries as programme_queries
+from models.programme.orm import Action, TeamMember
 from models.programme.queries import current_programme, programmes, team
 from webapp.access import access, ensure
 from webapp.extensions import db
@@ -92,9 +92,7 @@ def _render_grid(member: TeamMember, year: int, typed: dict[str, str] | None = N
 def _programme_actions(programme) -> list[Action]:
     if programme is None:
         return []
-    return list(db.session.scalars(
-        select(Action).join(Action.objective).where(Action.programme_id == programme.id)
-        .order_by(Objective.code, Action.title)))
+    return programme_queries.programme_actions(db.session, programme.id)
 
 
 def _posted_cells(actions: dict[int, Action], year: int) -> dict[str, tuple[Action, date, str]]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from models.policy import can
 from models.programme import queries
 from models.programme.enums import MemberStatus
-from models.programme.orm import Action, CopilDecision, CopilMeeting, Objective, TeamMember
+from models.programme.orm import CopilDecision, CopilMeeting, TeamMember
 from models.programme.team import (
     MeetingData,
     MemberData,
@@ -102,10 +101,7 @@ def _meeting_or_404(meeting_id: int) -> CopilMeeting:
 
 
 def _action_choices(programme_id: int) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Action.id, Action.title, Objective.code).join(Action.objective)
-        .where(Action.programme_id == programme_id).order_by(Objective.code, Action.title))
-    return [(id_, f"{code} — {title}") for id_, title, code in rows]
+    return queries.action_choices(db.session, programme_id)
 
 
 @bp.route("/copil/<int:meeting_id>")

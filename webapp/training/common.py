@@ -11,7 +11,7 @@ from models.formatting import format_date, format_number
 from models.funding.queries import funder_choices
 from models.network.queries import mission_locale_choices
 from models.policy import can
-from models.programme.orm import Action, Programme
+from models.programme import queries as programme_queries
 from models.training import queries
 from models.training.enums import Job, SessionStatus
 from models.training.orm import Registration, Training, TrainingSession
@@ -48,11 +48,7 @@ def ml_choices() -> list[tuple[int, str]]:
 
 
 def action_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        db.select(Action.id, Action.title, Programme.year)
-        .join(Programme, Action.programme_id == Programme.id)
-        .order_by(Programme.year.desc(), Action.title))
-    return [(i, f"{year} — {title}") for i, title, year in rows]
+    return programme_queries.action_choices(db.session)
 
 
 def funders() -> list[tuple[int, str]]:

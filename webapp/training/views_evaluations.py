@@ -12,16 +12,13 @@ from datetime import timedelta
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, RadioField, TextAreaField
 
 from models.policy import can
 from models.training import evaluations
+from models.training import queries as training_queries
 from models.training.calendar import sessions_feed
 from models.training.convocations import convocations_sent, send_convocations
-from models.training.enums import SessionStatus
-from models.training.orm import TrainingSession
 from webapp.access import access, public
 from webapp.extensions import db
 from webapp.forms_common import Form
@@ -166,12 +163,7 @@ def send_session_evaluations(session_id: int):
 def sessions_ics():
     """Every session not cancelled, from a year back: titles, half-days, places; no one's
     name, no video link."""
-    sessions = db.session.scalars(
-        select(TrainingSession)
-        .where(TrainingSession.status != SessionStatus.ANNULEE,
-               TrainingSession.end_date >= today() - timedelta(days=365))
-        .options(selectinload(TrainingSession.slots), selectinload(TrainingSession.training))
-        .order_by(TrainingSession.start_date, TrainingSession.id)).all()
+    sessions = training_queries.sessions_for_feed(db.session, today())
     return Response(sessions_feed(sessions), mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="formations.ics"',
                              "Cache-Control": "private, max-age=300"})
