@@ -1,0 +1,457 @@
+"""The import: read, pseudonymise, store, check, then switch the extracts over at once.
+
+Rows are written in chunks into *staged* extracts (committed as they go, so a large
+file never holds the write lock for long); readers only ever look at *current*
+extracts. The last step is one short transaction that makes the staged extracts
+current and marks those they replace (same mission locale, same period) as replaced.
+A refusal or a crash before that step deletes the staged rows and leaves the
+previous data untouched; a crash in between is swept by ``cleanup_stale``.
+
+Called from the job runner, the CLI and the tests with an Engine: it manages its
+own transactions because it must commit in steps.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from models.network.orm import MissionLocale
+from models.parcours import engine as checks
+from models.parcours import normalise as nz
+from models.parcours.charter import CURRENT_NIVEAUX, OLD_NIVEAUX, current_version
+from models.parcours.errors import ImportRefused
+from models.parcours.orm import (
+    CharterRule,
+    ParcoursExtract,
+    ParcoursImport,
+    PqDispositif,
+    PqEvenement,
+    PqJeune,
+    PqSituation,
+    QualityFinding,
+)
+from models.parcours.pseudonym import pseudonym_key, pseudonyms
+from models.parcours.reading import CHUNK_ROWS, FileInfo, Source, inspect, read_chunks
+from models.parcours.scoring import refresh_quality
+
+log = logging.getLogger(__name__)
+
+ROW_TABLES = {"jeunes": PqJeune, "evenements": PqEvenement, "situations": PqSituation,
+              "dispositifs": PqDispositif}
+LOGEMENTS = {"PARENTS", "AUTONOME", "HEBERGE", "FOYER", "SANS", "AUTRE"}
+MAX_ID_LENGTH = 40
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class ImportOutcome:
+    import_id: int
+    extracts: dict[str, int] = field(default_factory=dict)  # code_ml → extract id
+    counts: dict[str, int] = field(default_factory=dict)
+    findings: int = 0
+    duration_ms: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _set_status(engine: Engine, import_id: int, **values) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(**values))
+
+
+# --- bulk writing ------------------------------------------------------------------------
+def bulk_insert(conn: Connection, table, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame fast: COPY on PostgreSQL, executemany on SQLite.
+
+    Columns must already be plain values: str/None, ISO date strings, bool/None, ints.
+    """
+    if frame.empty:
+        return
+    columns = list(frame.columns)
+    if conn.dialect.name == "postgresql":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="")
+        cursor = conn.connection.dbapi_connection.cursor()
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with cursor.copy(f"COPY {table.__tablename__} ({cols}) FROM STDIN WITH (FORMAT csv)") \
+                as copy:
+            copy.write(buffer.getvalue())
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    data = [frame[c].tolist() for c in columns]
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) VALUES ({placeholders})",
+        list(zip(*data, strict=True)))
+
+
+def _none_if_empty(series: pd.Series) -> pd.Series:
+    return series.where(series != "", None)
+
+
+def _nullable(series: pd.Series) -> pd.Series:
+    """Object Series with None for NA (ints stay ints)."""
+    return series.astype(object).where(series.notna(), None)
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    return pd.Series(nz.iso_dates(series), index=series.index, dtype=object)
+
+
+# --- per-file normalisation ---------------------------------------------------------------
+@dataclass
+class _Run:
+    import_id: int
+    period_start: date
+    period_end: date
+    today: date
+    key: bytes
+    ml_ids: dict[str, int]
+    rules: list[checks.RuleSpec]
+    charter_version_id: int
+    extracts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # code → file → n
+    findings: int = 0
+    excel_dates: int = 0
+
+
+def _structural_checks(info: FileInfo, chunk: pd.DataFrame, run: _Run) -> None:
+    codes = chunk["code_ml"]
+    unknown = ~codes.isin(run.ml_ids.keys())
+    problems = []
+    if unknown.any():
+        first = chunk[unknown].iloc[0]
+        value = first["code_ml"] or "(vide)"
+        problems.append(
+            f"{info.member}, ligne {first['line']} : code_ml « {value} » inconnu. Le code doit "
+            "être celui d'une mission locale du réseau (voir la page Réseau) ; corrigez-le ou "
+            "demandez à l'équipe ARML d'ajouter la mission locale.")
+    ids = chunk["id_jeune"]
+    empty = ids == ""
+    if empty.any():
+        problems.append(f"{info.member}, ligne {chunk[empty].iloc[0]['line']} : id_jeune vide. "
+                        "Chaque ligne doit porter l'identifiant du jeune.")
+    long = ids.str.len() > MAX_ID_LENGTH
+    if long.any():
+        problems.append(f"{info.member}, ligne {chunk[long].iloc[0]['line']} : id_jeune de plus "
+                        f"de {MAX_ID_LENGTH} caractères : ce n'est pas un identifiant i-milo.")
+    if problems:
+        raise ImportRefused(problems)
+
+
+def _prepare(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
+    """Add the parsed columns (``<field>__d`` dates, ``<field>__n`` normalised values)."""
+    chunk = chunk.copy()
+    chunk["code_ml"] = nz.upper(chunk["code_ml"])
+    chunk["id_jeune"] = nz.clean(chunk["id_jeune"])
+    date_fields = {"jeunes": ["date_naissance", "date_premier_accueil"],
+                   "evenements": ["date_evenement"],
+                   "situations": ["date_debut", "date_fin"],
+                   "dispositifs": ["date_entree", "date_sortie"]}[file]
+    for name in date_fields:
+        chunk[name] = nz.clean(chunk[name])
+        chunk[name + "__d"], excel = nz.parse_dates(chunk[name])
+        run.excel_dates += excel
+    if file == "jeunes":
+        chunk["sexe__n"] = nz.upper(chunk["sexe"])
+        chunk["niveau_formation__n"] = nz.niveau(chunk["niveau_formation"])
+        chunk["code_commune__n"] = nz.upper(chunk["code_commune"])
+        chunk["code_postal__n"] = nz.clean(chunk["code_postal"])
+        chunk["departement"] = nz.departement_of_commune(chunk["code_commune__n"])
+        chunk["age"] = nz.completed_years(chunk["date_naissance__d"],
+                                          chunk["date_premier_accueil__d"])
+        chunk["pseudo"] = pseudonyms(run.key, chunk["nom"], chunk["prenom"],
+                                     nz.iso_dates(chunk["date_naissance__d"]),
+                                     chunk["date_naissance"])
+    elif file == "dispositifs":
+        chunk["dispositif__n"] = nz.upper(chunk["dispositif"])
+    return chunk
+
+
+def _rows(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
+    """The columns stored for ``file`` (identity already reduced to a pseudonym)."""
+    extract = chunk["code_ml"].map(run.extracts)
+    if file == "jeunes":
+        birth = chunk["date_naissance__d"]
+        sexe = chunk["sexe__n"].where(chunk["sexe__n"].isin(["F", "H"]), None)
+        niveau = chunk["niveau_formation__n"]
+        niveau = niveau.where(niveau.isin(CURRENT_NIVEAUX + OLD_NIVEAUX), None)
+        dept = chunk["departement"]
+        commune = chunk["code_commune__n"].where(dept != "", None)
+        postal = chunk["code_postal__n"]
+        postal = postal.where(postal.str.fullmatch(r"\d{5}"), None)
+        logement = nz.upper(chunk["logement"])
+        return pd.DataFrame({
+            "extract_id": extract, "id_jeune": chunk["id_jeune"], "pseudo": chunk["pseudo"],
+            "sexe": sexe, "code_postal": postal, "code_commune": commune,
+            "departement": dept.where(dept != "", None),
+            "qpv": nz.parse_bool(chunk["qpv"]), "zrr": nz.parse_bool(chunk["zrr"]),
+            "niveau_formation": niveau,
+            "birth_year": _nullable(birth.dt.year.astype("Int16")),
+            "birth_month": _nullable(birth.dt.month.astype("Int16")),
+            "age_premier_accueil": _nullable(chunk["age"]),
+            "date_premier_accueil": _dates(chunk["date_premier_accueil__d"]),
+            "logement": logement.where(logement.isin(LOGEMENTS), None),
+            "permis_b": nz.parse_bool(chunk["permis_b"]),
+            "vehicule": nz.parse_bool(chunk["vehicule"]),
+            "rqth": nz.parse_bool(chunk["rqth"]),
+        })
+    if file == "evenements":
+        return pd.DataFrame({
+            "extract_id": extract, "id_jeune": chunk["id_jeune"],
+            "date_evenement": _dates(chunk["date_evenement__d"]),
+            "type": _none_if_empty(nz.upper(chunk["type"]).str[:12]),
+            "thematique": _none_if_empty(nz.upper(chunk["thematique"]).str[:12]),
+        })
+    if file == "situations":
+        return pd.DataFrame({
+            "extract_id": extract, "id_jeune": chunk["id_jeune"],
+            "type_situation": _none_if_empty(nz.upper(chunk["type_situation"]).str[:20]),
+            "date_debut": _dates(chunk["date_debut__d"]),
+            "date_fin": _dates(chunk["date_fin__d"]),
+        })
+    return pd.DataFrame({
+        "extract_id": extract, "id_jeune": chunk["id_jeune"],
+        "dispositif": _none_if_empty(chunk["dispositif__n"].str[:20]),
+        "date_entree": _dates(chunk["date_entree__d"]),
+        "date_sortie": _dates(chunk["date_sortie__d"]),
+        "motif_sortie": _none_if_empty(nz.clean(chunk["motif_sortie"]).str[:100]),
+    })
+
+
+def _store_findings(conn: Connection, frame: pd.DataFrame, run: _Run) -> None:
+    if frame.empty:
+        return
+    frame = frame.copy()
+    if "extract_id" not in frame:
+        frame["extract_id"] = frame["code_ml"].map(run.extracts)
+    out = pd.DataFrame({
+        "extract_id": frame["extract_id"].astype(int),
+        "rule_code": frame["rule_code"], "severity": frame["severity"],
+        "record_key": frame["record_key"].astype(str).str[:120],
+        "id_jeune": frame["id_jeune"].astype(str),
+        "pseudo": frame["pseudo"].where(frame["pseudo"].notna(), None),
+        "field": frame["field"].astype(str).str[:40],
+        "value": frame["value"].fillna("").astype(str).str[:200],
+        "in_jeunes": frame["in_jeunes"].astype(bool),
+    })
+    bulk_insert(conn, QualityFinding, out)
+    run.findings += len(out)
+
+
+def _ensure_extracts(engine: Engine, codes: np.ndarray, run: _Run) -> None:
+    new = [c for c in codes if c not in run.extracts]
+    if not new:
+        return
+    with engine.begin() as conn:
+        for code in sorted(new):
+            result = conn.execute(insert(ParcoursExtract).values(
+                import_id=run.import_id, mission_locale_id=run.ml_ids[code],
+                period_start=run.period_start, period_end=run.period_end, status="staged",
+                created_at=_now(), charter_version_id=run.charter_version_id))
+            run.extracts[code] = result.inserted_primary_key[0]
+            run.counts[code] = {"jeunes": 0, "evenements": 0, "situations": 0,
+                                "dispositifs": 0}
+
+
+# --- the import ----------------------------------------------------------------------------
+def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
+               key: bytes | None = None, chunk_rows: int = CHUNK_ROWS,
+               progress: Progress | None = None) -> ImportOutcome:
+    """Run a queued import to its end: current extracts, or a refusal that wrote nothing.
+
+    Raises ``ImportRefused`` (after recording it) when the files cannot be read.
+    """
+    started = time.perf_counter()
+    with Session(engine) as session:
+        record = session.get(ParcoursImport, import_id)
+        if record is None:
+            raise LookupError(f"import {import_id} introuvable")
+        if record.finished:
+            return ImportOutcome(import_id=import_id)
+        version = current_version(session)
+        rules = [checks.RuleSpec(r.code, r.kind, r.severity, dict(r.params))
+                 for r in session.scalars(select(CharterRule).where(
+                     CharterRule.version_id == version.id).order_by(CharterRule.code))]
+        ml_ids = {code.upper(): ml_id for code, ml_id in session.execute(
+            select(MissionLocale.code, MissionLocale.id))}
+        period_start, period_end = record.period_start, record.period_end
+        record.status, record.started_at, record.progress = "en_cours", _now(), 1
+        record.stage, record.message = "Lecture des fichiers", ""
+        record.charter_version_id = version.id
+        version_id = version.id
+        session.commit()
+
+    def report(stage: str, percent: int) -> None:
+        _set_status(engine, import_id, stage=stage, progress=max(1, min(99, percent)))
+        if progress is not None:
+            progress(stage, percent)
+
+    run = _Run(import_id=import_id, period_start=period_start, period_end=period_end,
+               today=today, key=key if key is not None else pseudonym_key(), ml_ids=ml_ids,
+               rules=rules, charter_version_id=version_id)
+    try:
+        outcome = _run(engine, run, path, chunk_rows, report)
+    except ImportRefused as refusal:
+        _discard_staged(engine, import_id)
+        _set_status(engine, import_id, status="refuse", message=str(refusal),
+                    stage="Import refusé", finished_at=_now(),
+                    duration_ms=int((time.perf_counter() - started) * 1000))
+        raise
+    except BaseException:
+        log.exception("parcours import %s failed", import_id)
+        _discard_staged(engine, import_id)
+        _set_status(engine, import_id, status="echec", stage="Échec",
+                    message="L'import s'est interrompu sur une erreur interne ; les données "
+                            "précédentes sont intactes. Relancez-le ou contactez "
+                            "l'administrateur.",
+                    finished_at=_now(),
+                    duration_ms=int((time.perf_counter() - started) * 1000))
+        raise
+    outcome.duration_ms = int((time.perf_counter() - started) * 1000)
+    _set_status(engine, import_id, duration_ms=outcome.duration_ms)
+    if progress is not None:
+        progress("Terminé", 100)
+    return outcome
+
+
+def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
+         report: Callable[[str, int], None]) -> ImportOutcome:
+    source = Source(path)
+    try:
+        infos = source.files()
+        problems: list[str] = []
+        for info in infos:
+            problems.extend(inspect(info))
+        if problems:
+            raise ImportRefused(problems)
+        notices = [f"{info.member} : colonne(s) ignorée(s) : {', '.join(info.ignored)}."
+                   for info in infos if info.ignored]
+        total = sum(info.size for info in infos) or 1
+        done = 0
+        ctx = checks.CheckContext(run.period_start, run.period_end, run.today)
+        for info in infos:
+            for chunk, position in read_chunks(info, chunk_rows):
+                if chunk.empty:
+                    continue
+                chunk = chunk.assign(code_ml=nz.upper(chunk["code_ml"]),
+                                     id_jeune=nz.clean(chunk["id_jeune"]))
+                _structural_checks(info, chunk, run)
+                _ensure_extracts(engine, chunk["code_ml"].unique(), run)
+                prepared = _prepare(info.name, chunk, run)
+                if info.name == "jeunes":
+                    for code, ids in prepared.groupby("code_ml")["id_jeune"]:
+                        ctx.known_ids.setdefault(code, set()).update(ids.tolist())
+                found = checks.row_findings(run.rules, info.name, prepared, ctx)
+                with engine.begin() as conn:
+                    bulk_insert(conn, ROW_TABLES[info.name], _rows(info.name, prepared, run))
+                    _store_findings(conn, found, run)
+                for code, n in prepared["code_ml"].value_counts().items():
+                    run.counts[code][info.name] += int(n)
+                report(f"Lecture de {info.member}",
+                       int(80 * (done + min(position, info.size)) / total))
+            done += info.size
+        if not run.extracts:
+            raise ImportRefused([f"{infos[0].member} : aucune ligne de données après l'en-tête. "
+                                 "L'extraction est vide."])
+        report("Contrôle de la charte (doublons, chevauchements, suivi)", 85)
+        set_ctx = checks.SetContext(run.import_id, {v: k for k, v in run.extracts.items()},
+                                    run.period_start, run.period_end)
+        with engine.begin() as conn:
+            found = checks.set_findings(run.rules, conn, set_ctx)
+            _store_findings(conn, found, run)
+        report("Calcul des scores", 95)
+        if run.excel_dates:
+            notices.append(f"{run.excel_dates} date(s) au format numérique d'Excel (par exemple "
+                           "44927) converties en dates : vérifiez le format des colonnes de "
+                           "dates dans votre export.")
+        checksums = {info.member: info.sha256 for info in infos}
+        totals = {name: sum(c[name] for c in run.counts.values())
+                  for name in ("jeunes", "evenements", "situations", "dispositifs")}
+        _activate(engine, run, checksums, totals, notices)
+        return ImportOutcome(import_id=run.import_id, extracts=dict(run.extracts),
+                             counts=totals, findings=run.findings, notices=notices)
+    finally:
+        source.close()
+
+
+def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict[str, int],
+              notices: list[str]) -> None:
+    """The switch-over: one transaction makes this import's extracts the current ones."""
+    extract_ids = list(run.extracts.values())
+    with engine.begin() as conn:
+        for code, extract_id in run.extracts.items():
+            conn.execute(update(ParcoursExtract).where(ParcoursExtract.id == extract_id).values(
+                **run.counts[code]))
+        with Session(bind=conn) as session:
+            refresh_quality(session, extract_ids)
+            session.flush()
+        replaced = []
+        for code in run.extracts:
+            ids = conn.scalars(select(ParcoursExtract.id).where(
+                ParcoursExtract.mission_locale_id == run.ml_ids[code],
+                ParcoursExtract.period_start == run.period_start,
+                ParcoursExtract.period_end == run.period_end,
+                ParcoursExtract.status == "current")).all()
+            replaced.extend(ids)
+        if replaced:
+            conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(replaced))
+                         .values(status="replaced"))
+        conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(extract_ids))
+                     .values(status="current", activated_at=_now()))
+        conn.execute(update(ParcoursImport).where(ParcoursImport.id == run.import_id).values(
+            status="termine", progress=100, stage="Terminé", finished_at=_now(),
+            checksums=checksums, counts=totals, notices=notices))
+    _drop_rows(engine, replaced)
+
+
+def _drop_rows(engine: Engine, extract_ids: list[int]) -> None:
+    """Raw rows and findings of replaced or discarded extracts (aggregates stay)."""
+    if not extract_ids:
+        return
+    with engine.begin() as conn:
+        for table in (QualityFinding, PqEvenement, PqSituation, PqDispositif, PqJeune):
+            conn.execute(delete(table).where(table.extract_id.in_(extract_ids)))
+
+
+def _discard_staged(engine: Engine, import_id: int) -> None:
+    with engine.begin() as conn:
+        ids = conn.scalars(select(ParcoursExtract.id).where(
+            ParcoursExtract.import_id == import_id,
+            ParcoursExtract.status == "staged")).all()
+    _drop_rows(engine, list(ids))
+    if ids:
+        with engine.begin() as conn:
+            conn.execute(delete(ParcoursExtract).where(ParcoursExtract.id.in_(ids)))
+
+
+def cleanup_stale(engine: Engine) -> list[int]:
+    """After a crash: drop rows of replaced extracts and of staged extracts whose import died.
+
+    Returns the ids of imports that were running and must be queued again.
+    """
+    with engine.begin() as conn:
+        replaced = conn.scalars(select(ParcoursExtract.id).where(
+            ParcoursExtract.status == "replaced",
+            select(PqJeune.id).where(PqJeune.extract_id == ParcoursExtract.id).exists())).all()
+        interrupted = conn.scalars(select(ParcoursImport.id).where(
+            ParcoursImport.status.in_(["en_attente", "en_cours"]))).all()
+    _drop_rows(engine, list(replaced))
+    for import_id in interrupted:
+        _discard_staged(engine, import_id)
+    return list(interrupted)

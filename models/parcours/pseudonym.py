@@ -1,0 +1,65 @@
+"""Keyed pseudonyms: the same person gets the same pseudonym in every mission locale.
+
+HMAC-SHA256 over the normalised name, first name and birth date, keyed by
+``PARCOURS_PSEUDO_KEY``. Without the key nobody can recompute a pseudonym from a
+name, so the stored value identifies duplicates without identifying anyone.
+Production refuses to run without the key; development and tests generate one
+under the instance folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import unicodedata
+
+import pandas as pd
+
+from models.errors import DomainError
+from models.settings import app_env, instance_path
+
+KEY_ENV = "PARCOURS_PSEUDO_KEY"
+
+
+class MissingPseudonymKey(DomainError):
+    pass
+
+
+def pseudonym_key() -> bytes:
+    key = os.environ.get(KEY_ENV, "").strip()
+    if key:
+        return key.encode()
+    if app_env() == "production":
+        raise MissingPseudonymKey(
+            f"{KEY_ENV} est obligatoire en production : sans clé, les identités ne peuvent "
+            "pas être pseudonymisées et l'import est refusé. Définissez une valeur longue et "
+            "aléatoire, identique pour tous les imports de la région.")
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "parcours_pseudo_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def _normalise(series: pd.Series) -> pd.Series:
+    text = series.fillna("").astype(str).str.upper()
+    text = text.map(lambda s: unicodedata.normalize("NFKD", s))
+    return text.str.replace(r"[^A-Z]", "", regex=True)
+
+
+def pseudonyms(key: bytes, nom: pd.Series, prenom: pd.Series,
+               birth_iso: list[str | None], birth_raw: pd.Series) -> list[str]:
+    """128-bit hex pseudonyms, one per row (the birth date as ISO when valid, else raw)."""
+    noms = _normalise(nom).tolist()
+    prenoms = _normalise(prenom).tolist()
+    raws = birth_raw.fillna("").astype(str).str.strip().tolist()
+    out = []
+    new = hmac.new
+    for n, p, iso, raw in zip(noms, prenoms, birth_iso, raws, strict=True):
+        message = f"{n}|{p}|{iso or raw}".encode()
+        out.append(new(key, message, hashlib.sha256).hexdigest()[:32])
+    return out

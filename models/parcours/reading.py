@@ -1,0 +1,253 @@
+"""Open an extract (ZIP or folder), recognise its files and read them in chunks.
+
+A first streaming pass over each file computes its checksum, rejects binary or
+empty files, decides the encoding (UTF-8 with or without BOM, else Windows-1252)
+and sniffs the separator from the header line; then pandas reads the file in
+chunks, so memory does not grow with the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from models.parcours.errors import ImportRefused
+
+FILE_ORDER = ("jeunes", "dispositifs", "situations", "evenements")
+
+MANDATORY: dict[str, tuple[str, ...]] = {
+    "jeunes": ("code_ml", "id_jeune", "nom", "prenom", "date_naissance", "sexe",
+               "code_postal", "code_commune", "niveau_formation", "date_premier_accueil"),
+    "evenements": ("code_ml", "id_jeune", "date_evenement"),
+    "situations": ("code_ml", "id_jeune", "type_situation", "date_debut"),
+    "dispositifs": ("code_ml", "id_jeune", "dispositif", "date_entree"),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "jeunes": ("qpv", "zrr", "logement", "permis_b", "vehicule", "rqth"),
+    "evenements": ("type", "thematique"),
+    "situations": ("date_fin",),
+    "dispositifs": ("date_sortie", "motif_sortie"),
+}
+CHUNK_ROWS = 200_000
+SCAN_BYTES = 1 << 20
+# Bytes Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor 1252.
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+def header_key(name: str) -> str:
+    """Case-, accent- and space-insensitive column name: ' Date  Naissance ' → date_naissance."""
+    text = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+@dataclass
+class FileInfo:
+    """What the first pass learnt about one CSV file."""
+
+    name: str  # file stem: jeunes, evenements, …
+    member: str  # name inside the ZIP or folder
+    opener: Callable[[], IO[bytes]]
+    sha256: str = ""
+    size: int = 0
+    encoding: str = "utf-8"
+    separator: str = ";"
+    columns: list[str] = field(default_factory=list)  # raw header names, in order
+    mapping: dict[str, str] = field(default_factory=dict)  # raw name → canonical name
+    ignored: list[str] = field(default_factory=list)
+
+
+class Source:
+    """The four files of an extract, whether in a ZIP or a folder."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        self.members: dict[str, tuple[str, Callable[[], IO[bytes]]]] = {}
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                stem = child.name.lower().removesuffix(".csv")
+                if child.is_file() and child.name.lower().endswith(".csv") \
+                        and stem in MANDATORY:
+                    self.members[stem] = (child.name, lambda c=child: c.open("rb"))
+        elif path.is_file():
+            try:
+                self._zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise ImportRefused([
+                    f"{path.name} : ce n'est pas une archive ZIP lisible. Déposez un fichier "
+                    ".zip contenant jeunes.csv (et, si vous les avez, evenements.csv, "
+                    "situations.csv, dispositifs.csv)."]) from exc
+            for info in self._zip.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                stem = base.lower().removesuffix(".csv")
+                if info.is_dir() or not base.lower().endswith(".csv") or stem not in MANDATORY:
+                    continue
+                if base.startswith("._"):  # macOS resource forks
+                    continue
+                self.members[stem] = (info.filename,
+                                      lambda n=info.filename: self._zip.open(n))  # type: ignore[union-attr]
+        else:
+            raise ImportRefused([f"{path} : fichier ou dossier introuvable."])
+        if "jeunes" not in self.members:
+            where = "L'archive" if self._zip is not None else "Le dossier"
+            raise ImportRefused([
+                f"{where} {path.name} ne contient pas jeunes.csv, le fichier obligatoire "
+                "de l'extraction. Vérifiez le nom des fichiers (jeunes.csv, evenements.csv, "
+                "situations.csv, dispositifs.csv)."])
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    def files(self) -> list[FileInfo]:
+        return [FileInfo(name=stem, member=self.members[stem][0], opener=self.members[stem][1])
+                for stem in FILE_ORDER if stem in self.members]
+
+
+def inspect(info: FileInfo) -> list[str]:
+    """First pass: checksum, binary/empty check, encoding, separator, header mapping.
+
+    Returns the French problems found (empty when the file can be read).
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    undefined_1252 = False
+    head = b""
+    size = 0
+    with info.opener() as stream:
+        while chunk := stream.read(SCAN_BYTES):
+            digest.update(chunk)
+            if b"\x00" in chunk:
+                info.sha256 = ""
+                return [f"{info.member} : ce n'est pas un fichier texte CSV (contenu binaire). "
+                        "Exportez à nouveau le fichier depuis i-milo au format CSV."]
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if not undefined_1252 and CP1252_UNDEFINED.search(chunk):
+                undefined_1252 = True
+            if len(head) < 65536:
+                head += chunk[: 65536 - len(head)]
+            size += len(chunk)
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    info.sha256 = digest.hexdigest()
+    info.size = size
+    if not head.strip(b" \t\r\n;,\xef\xbb\xbf"):
+        return [f"{info.member} : le fichier est vide. Il doit contenir au moins la ligne "
+                "d'en-tête."]
+    if utf8:
+        info.encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    elif undefined_1252:
+        return [f"{info.member} : encodage illisible (ni UTF-8 ni Windows-1252). Enregistrez "
+                "le fichier en « CSV UTF-8 » et déposez-le à nouveau."]
+    else:
+        info.encoding = "cp1252"
+    text = head.decode(info.encoding, errors="replace")
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    return _read_header(info, header_line)
+
+
+def _read_header(info: FileInfo, header_line: str) -> list[str]:
+    known = set(MANDATORY[info.name]) | set(OPTIONAL[info.name])
+    best: tuple[int, str, list[str]] | None = None
+    for sep in (";", ",", "\t"):
+        names = next(csv.reader([header_line], delimiter=sep))
+        hits = sum(1 for n in names if header_key(n) in known)
+        if best is None or hits > best[0]:
+            best = (hits, sep, names)
+    assert best is not None
+    hits, sep, names = best
+    if hits == 0:
+        return [f"{info.member}, ligne 1 : en-tête non reconnu. La première ligne doit nommer "
+                f"les colonnes ({', '.join(MANDATORY[info.name])}), séparées par des "
+                "points-virgules."]
+    info.separator = sep
+    info.columns = names
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for raw in names:
+        key = header_key(raw)
+        if key in known:
+            if key in seen:
+                problems.append(f"{info.member}, ligne 1 : la colonne « {key} » figure deux fois "
+                                "dans l'en-tête. Supprimez la colonne en double.")
+                continue
+            seen[key] = raw
+            info.mapping[raw] = key
+        elif raw.strip():
+            info.ignored.append(raw.strip())
+    missing = [c for c in MANDATORY[info.name] if c not in seen]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        problems.append(f"{info.member}, ligne 1 : colonne{plural} obligatoire{plural} "
+                        f"manquante{plural} : {', '.join(missing)}. "
+                        + ("Ajoutez ces colonnes" if plural else "Ajoutez cette colonne")
+                        + " à l'export, avec ce nom.")
+    return problems
+
+
+_TOKENIZE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def read_chunks(info: FileInfo,
+                chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
+    """(chunk, bytes read so far): text columns named canonically, ``line`` = line number.
+
+    Rows that are entirely empty (trailing ``;;;`` lines) are dropped.
+    """
+    wanted = list(info.mapping)
+    stream = info.opener()
+    try:
+        text = io.TextIOWrapper(stream, encoding=info.encoding, newline="")
+        reader = pd.read_csv(
+            text, sep=info.separator, dtype=str, keep_default_na=False, na_filter=False,
+            usecols=lambda c: c in info.mapping, chunksize=chunk_rows, engine="c",
+            skip_blank_lines=True, quotechar='"')
+        try:
+            for chunk in reader:
+                chunk = chunk.rename(columns=info.mapping)
+                for missing in set(MANDATORY[info.name]) | set(OPTIONAL[info.name]):
+                    if missing not in chunk.columns:
+                        chunk[missing] = ""
+                chunk["line"] = chunk.index.to_numpy() + 2
+                chunk = chunk.fillna("")
+                filled = chunk[[info.mapping[w] for w in wanted]].ne("").any(axis=1)
+                try:
+                    position = stream.tell()
+                except (OSError, ValueError):
+                    position = 0
+                yield chunk[filled], position
+        except pd.errors.ParserError as exc:
+            match = _TOKENIZE.search(str(exc))
+            if match:
+                expected, line, saw = match.groups()
+                raise ImportRefused([
+                    f"{info.member}, ligne {line} : {saw} colonnes au lieu de {expected}. "
+                    "Un séparateur ou un guillemet est probablement mal placé sur cette "
+                    "ligne."]) from exc
+            raise ImportRefused([f"{info.member} : lecture impossible ({exc}). Vérifiez que le "
+                                 "fichier est un CSV séparé par des points-virgules."]) from exc
+        except UnicodeDecodeError as exc:
+            raise ImportRefused([f"{info.member} : encodage illisible. Enregistrez le fichier en "
+                                 "« CSV UTF-8 » et déposez-le à nouveau."]) from exc
+    finally:
+        stream.close()
