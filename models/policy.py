@@ -91,6 +91,20 @@ def _view_registration(user: Any, registration: Any) -> bool:
             and registration.mission_locale_id == user.mission_locale_id)
 
 
+def _view_quality(user: Any, obj: Any) -> bool:
+    """Team and copil see every mission locale's data quality; an ml account only its own.
+
+    ``obj`` is anything with a ``mission_locale_id`` (an extract, a finding's extract) or
+    ``None`` for the area itself.
+    """
+    role = _role(user)
+    if role in NETWORK_READERS:
+        return True
+    if role is not Role.ML:
+        return False
+    return obj is None or getattr(obj, "mission_locale_id", None) == user.mission_locale_id
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -125,6 +139,14 @@ RULES: dict[str, Rule] = {
     "training.register": lambda u, o: _role(u) in ARML_TEAM or _role(u) is Role.ML,
     "registration.view": _view_registration,
     "training.stats": lambda u, o: _role(u) in NETWORK_READERS,
+    # data quality of the Parcours extracts: team and copil see the region, an ml account
+    # only its own mission locale's findings; funders nothing. The team imports and marks
+    # findings; thresholds are the admin's.
+    "quality.view": _view_quality,
+    "quality.region": lambda u, o: _role(u) in NETWORK_READERS,
+    "quality.import": lambda u, o: _role(u) in ARML_TEAM,
+    "quality.mark": lambda u, o: _role(u) in ARML_TEAM,
+    "quality.settings": lambda u, o: _role(u) is Role.ADMIN,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
 }

@@ -1,0 +1,102 @@
+"""The background job runner for imports (huey).
+
+Storage: a SQLite file under the instance folder by default (nothing to install,
+survives restarts); ``HUEY_REDIS_URL`` switches to Redis for a deployment where
+the web app and the worker run on different machines. The worker is the Procfile's
+``worker:`` line (``huey_consumer models.parcours.jobs.huey``).
+
+The database, not the queue, is the source of truth: at start-up the worker sweeps
+imports left "en attente" / "en cours" by a crash or a restart (their staged rows
+are dropped) and queues them again, so a restart never loses an import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy import Engine
+
+from models.database import make_engine
+from models.errors import DomainError
+from models.parcours.pipeline import cleanup_stale, run_import
+from models.settings import database_url, instance_path
+
+log = logging.getLogger(__name__)
+
+
+def make_huey() -> Huey:
+    redis_url = os.environ.get("HUEY_REDIS_URL", "").strip()
+    if redis_url:
+        return RedisHuey("animareseau", url=redis_url)
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("animareseau", filename=str(folder / "huey.db"))
+
+
+huey = make_huey()
+
+
+@cache
+def _engine() -> Engine:
+    return make_engine(database_url())
+
+
+@huey.task()
+def import_extract(import_id: int, path: str) -> None:
+    """Run one queued import; the upload is deleted once the import has an outcome."""
+    try:
+        run_import(_engine(), import_id, Path(path), today=date.today())
+    except DomainError as exc:  # refused: recorded on the import, nothing to retry
+        log.info("parcours import %s refused: %s", import_id, exc)
+    finally:
+        _forget_upload(import_id, Path(path))
+
+
+def _forget_upload(import_id: int, path: Path) -> None:
+    from sqlalchemy.orm import Session
+
+    from models.parcours.orm import ParcoursImport
+
+    with Session(_engine()) as session:
+        record = session.get(ParcoursImport, import_id)
+        if record is None or not record.finished:
+            return  # interrupted: the start-up sweep will run it again
+        record.stored_path = None
+        session.commit()
+    if path.is_relative_to(uploads_folder()):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def uploads_folder() -> Path:
+    folder = instance_path() / "uploads" / "parcours"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@huey.on_startup()
+def requeue_interrupted() -> None:
+    """Queue again the imports a crash or a restart left unfinished."""
+    from sqlalchemy.orm import Session
+
+    from models.parcours.orm import ParcoursImport
+
+    engine = _engine()
+    for import_id in cleanup_stale(engine):
+        with Session(engine) as session:
+            record = session.get(ParcoursImport, import_id)
+            if record is None or not record.stored_path:
+                continue
+            record.status, record.stage, record.progress = "en_attente", "Relancé", 0
+            session.commit()
+            path = record.stored_path
+        log.info("parcours import %s queued again after a restart", import_id)
+        import_extract(import_id, path)
