@@ -94,3 +94,7 @@ def register_cli(app: Flask) -> None:
         lapsed = expire_offers(db.session)
         db.session.commit()
         click.echo(f"{lapsed} offre(s) expirée(s) ; les places libérées ont été réattribuées.")
+
+    from webapp.cli_parcours import register_parcours_cli
+
+    register_parcours_cli(app)

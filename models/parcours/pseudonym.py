@@ -48,7 +48,7 @@ def pseudonym_key() -> bytes:
 def _normalise(series: pd.Series) -> pd.Series:
     text = series.fillna("").astype(str).str.upper()
     text = text.map(lambda s: unicodedata.normalize("NFKD", s))
-    return text.str.replace(r"[^A-Z]", "", regex=True)
+    return text.str.replace(r"[^A-Z0-9]", "", regex=True)
 
 
 def pseudonyms(key: bytes, nom: pd.Series, prenom: pd.Series,

@@ -220,11 +220,14 @@ def read_chunks(info: FileInfo,
         text = io.TextIOWrapper(stream, encoding=info.encoding, newline="")
         reader = pd.read_csv(
             text, sep=info.separator, dtype=str, keep_default_na=False, na_filter=False,
-            usecols=lambda c: c in info.mapping, chunksize=chunk_rows, engine="c",
+            chunksize=chunk_rows, engine="c",
             skip_blank_lines=True, quotechar='"')
         try:
             for chunk in reader:
-                chunk = chunk.rename(columns=info.mapping)
+                # every column is parsed (so a row with a stray separator is caught), only
+                # the known ones are kept
+                chunk = chunk[[c for c in chunk.columns if c in info.mapping]].rename(
+                    columns=info.mapping)
                 for missing in set(MANDATORY[info.name]) | set(OPTIONAL[info.name]):
                     if missing not in chunk.columns:
                         chunk[missing] = ""

@@ -1,0 +1,131 @@
+"""``flask --app webapp parcours …``: import an extract, generate a synthetic one.
+
+The import runs in the foreground here (with a progress bar); the web app queues
+the same ``pipeline.run_import`` on the job runner instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from models.audit import set_actor
+from models.errors import ValidationFailed
+from webapp.extensions import db
+
+
+def _french_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"« {value} » n'est pas une date JJ/MM/AAAA.", param_hint=option)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def register_parcours_cli(app: Flask) -> None:
+    @app.cli.group("parcours", help="Extractions Parcours / i-milo et qualité des données.")
+    def parcours() -> None:
+        pass
+
+    @parcours.command("import", help="Importe une extraction (ZIP ou dossier des fichiers CSV).")
+    @click.argument("path", type=click.Path(path_type=Path))
+    @click.option("--from", "start", metavar="JJ/MM/AAAA", help="Début de la période.")
+    @click.option("--to", "end", metavar="JJ/MM/AAAA", help="Fin de la période.")
+    def parcours_import(path: Path, start: str | None, end: str | None) -> None:
+        from models.parcours.errors import ImportRefused
+        from models.parcours.pipeline import run_import
+        from models.parcours.rules import period_from_name
+        from models.parcours.services import create_import
+
+        period_start, period_end = _french_date(start, "--from"), _french_date(end, "--to")
+        if (period_start is None or period_end is None) and period_from_name(path.name):
+            named = period_from_name(path.name)
+            assert named is not None
+            period_start, period_end = period_start or named[0], period_end or named[1]
+        if not path.exists():
+            _fail(f"{path} : fichier ou dossier introuvable.")
+        session = db.session
+        set_actor(session, None, via="cli")
+        try:
+            record = create_import(session, actor=None, source_name=path.name,
+                                   stored_path=str(path.resolve()), period_start=period_start,
+                                   period_end=period_end, today=date.today())
+        except ValidationFailed as exc:
+            session.rollback()
+            _fail("Import refusé : " + str(exc))
+        session.commit()
+        with click.progressbar(length=100, label="Import", file=sys.stderr,
+                               show_percent=True) as bar:
+            seen = {"p": 0}
+
+            def advance(stage: str, percent: int) -> None:
+                bar.label = stage[:40]
+                if percent > seen["p"]:
+                    bar.update(percent - seen["p"])
+                    seen["p"] = percent
+
+            try:
+                outcome = run_import(db.engine, record.id, path, today=date.today(),
+                                     progress=advance)
+            except ImportRefused as exc:
+                click.echo("", err=True)
+                _fail("Import refusé, rien n'a été enregistré :\n" + "\n".join(
+                    f"- {m}" for m in exc.messages))
+        counts = outcome.counts
+        click.echo(f"Import n° {record.id} terminé en {outcome.duration_ms / 1000:.1f} s : "
+                   f"{len(outcome.extracts)} mission(s) locale(s), {counts.get('jeunes', 0)} "
+                   f"jeunes, {counts.get('evenements', 0)} événements, "
+                   f"{counts.get('situations', 0)} situations, "
+                   f"{counts.get('dispositifs', 0)} dispositifs ; {outcome.findings} anomalie(s).")
+        for notice in outcome.notices:
+            click.echo(f"Note : {notice}")
+
+    @parcours.command("generate", help="Écrit une extraction synthétique réaliste et le "
+                                       "manifeste des anomalies injectées.")
+    @click.argument("out", type=click.Path(path_type=Path))
+    @click.option("--jeunes", type=click.IntRange(1, 5_000_000), default=1000, show_default=True)
+    @click.option("--seed", type=int, default=1, show_default=True)
+    @click.option("--defect-rate", type=click.FloatRange(0, 0.5), default=0.02,
+                  show_default=True, help="Part des enregistrements rendus fautifs, par règle.")
+    @click.option("--from", "start", metavar="JJ/MM/AAAA", help="Début de la période.")
+    @click.option("--to", "end", metavar="JJ/MM/AAAA", help="Fin de la période.")
+    @click.option("--zip", "zip_output", is_flag=True, help="Écrit un ZIP au lieu des CSV.")
+    def parcours_generate(out: Path, jeunes: int, seed: int, defect_rate: float,
+                          start: str | None, end: str | None, zip_output: bool) -> None:
+        from models.network.orm import MissionLocale
+        from models.parcours.generator import generate_extract
+
+        today = date.today()
+        period_end = _french_date(end, "--to") or (today.replace(day=1) - timedelta(days=1))
+        period_start = _french_date(start, "--from") or period_end.replace(month=1, day=1)
+        if period_end < period_start:
+            _fail("La fin de la période doit suivre son début.")
+        mls = [(code, dept) for code, dept in db.session.execute(
+            select(MissionLocale.code, MissionLocale.departement)
+            .where(MissionLocale.active.is_(True)).order_by(MissionLocale.code))]
+        if not mls:
+            _fail("Aucune mission locale en base : lancez d'abord `flask --app webapp seed demo`.")
+        out.mkdir(parents=True, exist_ok=True)
+        manifest = generate_extract(out, jeunes=jeunes, seed=seed, defect_rate=defect_rate,
+                                    missions_locales=mls, period=(period_start, period_end),
+                                    zip_output=zip_output, today=today)
+        data = manifest.to_dict() if hasattr(manifest, "to_dict") else dict(manifest)
+        counts = data.get("counts", {})
+        click.echo(f"Extraction écrite dans {out} : " + ", ".join(
+            f"{n} {name}" for name, n in counts.items()))
+        injected = {rule: len(rows) for rule, rows in data.get("defects", {}).items()}
+        click.echo("Anomalies injectées : " + ", ".join(
+            f"{rule} {n}" for rule, n in sorted(injected.items())))
