@@ -2,7 +2,7 @@
 
 Revision ID: 0005_quality
 Revises: 0004_training
-Create Date: 2026-11-23 05:07:51.268375
+Create Date: 2026-11-23 05:15:32.802896
 
 """
 from alembic import op
@@ -140,6 +140,19 @@ def upgrade():
         batch_op.create_index('ix_parcours_extract_ml_period', ['mission_locale_id', 'period_start', 'period_end'], unique=False)
         batch_op.create_index(batch_op.f('ix_parcours_extract_status'), ['status'], unique=False)
 
+    op.create_table('pq_activite',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('first_event', sa.Date(), nullable=False),
+    sa.Column('last_event', sa.Date(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_activite_extract_id_parcours_extract'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_activite'))
+    )
+    with op.batch_alter_table('pq_activite', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_activite_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+
     op.create_table('pq_dispositif',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('extract_id', sa.Integer(), nullable=False),
@@ -165,7 +178,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_evenement'))
     )
     with op.batch_alter_table('pq_evenement', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_evenement_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+        batch_op.create_index('ix_pq_evenement_extract_id', ['extract_id'], unique=False)
 
     op.create_table('pq_jeune',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -285,13 +298,17 @@ def downgrade():
 
     op.drop_table('pq_jeune')
     with op.batch_alter_table('pq_evenement', schema=None) as batch_op:
-        batch_op.drop_index('ix_pq_evenement_extract_id_jeune')
+        batch_op.drop_index('ix_pq_evenement_extract_id')
 
     op.drop_table('pq_evenement')
     with op.batch_alter_table('pq_dispositif', schema=None) as batch_op:
         batch_op.drop_index('ix_pq_dispositif_extract_id_jeune')
 
     op.drop_table('pq_dispositif')
+    with op.batch_alter_table('pq_activite', schema=None) as batch_op:
+        batch_op.drop_index('ix_pq_activite_extract_id_jeune')
+
+    op.drop_table('pq_activite')
     with op.batch_alter_table('parcours_extract', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_parcours_extract_status'))
         batch_op.drop_index('ix_parcours_extract_ml_period')

@@ -43,8 +43,21 @@ class CheckContext:
     period_start: date
     period_end: date
     today: date
-    known_ids: dict[str, set[str]] = field(default_factory=dict)  # code_ml → ids in jeunes
+    # "code_ml|id_jeune" of every young person in jeunes.csv (a hash index, built once)
+    known_parts: list[np.ndarray] = field(default_factory=list)
+    known: pd.Index | None = None
     orphans_seen: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def add_known(self, code_ml: pd.Series, id_jeune: pd.Series) -> None:
+        self.known_parts.append((code_ml + "|" + id_jeune).to_numpy(dtype=object))
+        self.known = None
+
+    def is_known(self, code_ml: pd.Series, id_jeune: pd.Series) -> np.ndarray:
+        if self.known is None:
+            parts = self.known_parts or [np.array([], dtype=object)]
+            self.known = pd.Index(np.concatenate(parts), dtype=object).unique()
+        keys = (code_ml + "|" + id_jeune).to_numpy(dtype=object)
+        return self.known.get_indexer(keys) >= 0
 
 
 def _findings(rows: pd.DataFrame, rule: RuleSpec, keys: pd.Series, field_name: str,
@@ -183,19 +196,15 @@ def _date_window(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext)
 def _orphan(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
     if file not in rule.params["files"]:
         return None
-    frames = []
-    for code_ml, rows in df.groupby("code_ml", sort=False):
-        known = ctx.known_ids.get(code_ml, set())
-        missing = rows[~rows["id_jeune"].isin(known)].drop_duplicates("id_jeune")
-        if missing.empty:
-            continue
-        fresh = [(code_ml, file, i) not in ctx.orphans_seen for i in missing["id_jeune"]]
-        missing = missing[fresh]
-        ctx.orphans_seen.update((code_ml, file, i) for i in missing["id_jeune"])
-        frames.append(missing)
-    if not frames:
+    missing = df[~ctx.is_known(df["code_ml"], df["id_jeune"])].drop_duplicates(
+        ["code_ml", "id_jeune"])
+    if missing.empty:
         return None
-    bad = pd.concat(frames)
+    fresh = [(c, file, i) not in ctx.orphans_seen
+             for c, i in zip(missing["code_ml"], missing["id_jeune"], strict=True)]
+    bad = missing[fresh]
+    ctx.orphans_seen.update((c, file, i)
+                            for c, i in zip(bad["code_ml"], bad["id_jeune"], strict=True))
     keys = "O:" + file + ":" + bad["id_jeune"]
     return _findings(bad, rule, keys, "id_jeune", file + ".csv", in_jeunes=False)
 
@@ -378,9 +387,9 @@ def _stale_open(rule: RuleSpec, conn: Connection, ctx: SetContext) -> pd.DataFra
         WHERE j.extract_id IN :ids
           AND EXISTS (SELECT 1 FROM pq_dispositif x WHERE x.extract_id = j.extract_id
                       AND x.id_jeune = j.id_jeune AND x.date_sortie IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM pq_evenement e WHERE e.extract_id = j.extract_id
-                          AND e.id_jeune = j.id_jeune
-                          AND e.date_evenement BETWEEN :start AND :end)
+          AND NOT EXISTS (SELECT 1 FROM pq_activite a WHERE a.extract_id = j.extract_id
+                          AND a.id_jeune = j.id_jeune
+                          AND a.last_event BETWEEN :start AND :end)
         ORDER BY j.extract_id, j.id_jeune""", ctx, start=window_start, end=ctx.period_end)
     rows = rows.drop_duplicates(["extract_id", "id_jeune"])
     return _set_findings(rows, rule, ctx, "J:" + rows.get("id_jeune", pd.Series(dtype=str)),

@@ -168,7 +168,29 @@ class PqEvenement(Base):
     type: Mapped[str | None] = mapped_column(String(12))
     thematique: Mapped[str | None] = mapped_column(String(12))
 
-    __table_args__ = (Index("ix_pq_evenement_extract_id_jeune", "extract_id", "id_jeune"),)
+    # Only the extract is indexed: per-person questions go to ``PqActivite``, so loading
+    # 1.5 million events does not maintain a second B-tree in random order.
+    __table_args__ = (Index("ix_pq_evenement_extract_id", "extract_id"),)
+
+
+class PqActivite(Base):
+    """Per young person of an extract: their events inside the period (first, last, count).
+
+    Built while the events stream in; it answers "has this person been seen lately"
+    (charter Q15, the observatory's accompanied / JDI counts) without scanning events.
+    """
+
+    __tablename__ = "pq_activite"
+
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
+    extract_id: Mapped[int] = mapped_column(
+        ForeignKey("parcours_extract.id", ondelete="CASCADE"))
+    id_jeune: Mapped[str] = mapped_column(String(40))
+    first_event: Mapped[date] = mapped_column(Date)
+    last_event: Mapped[date] = mapped_column(Date)
+    events: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_pq_activite_extract_id_jeune", "extract_id", "id_jeune"),)
 
 
 class PqSituation(Base):

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -36,6 +38,7 @@ from models.parcours.orm import (
     CharterRule,
     ParcoursExtract,
     ParcoursImport,
+    PqActivite,
     PqDispositif,
     PqEvenement,
     PqJeune,
@@ -52,6 +55,7 @@ ROW_TABLES = {"jeunes": PqJeune, "evenements": PqEvenement, "situations": PqSitu
               "dispositifs": PqDispositif}
 LOGEMENTS = {"PARENTS", "AUTONOME", "HEBERGE", "FOYER", "SANS", "AUTRE"}
 MAX_ID_LENGTH = 40
+SQLITE_CACHE_KIB = 131072  # 128 MiB page cache while loading: index pages stay in memory
 
 Progress = Callable[[str, int], None]
 
@@ -85,14 +89,18 @@ def bulk_insert(conn: Connection, table, frame: pd.DataFrame) -> None:
         return
     columns = list(frame.columns)
     if conn.dialect.name == "postgresql":
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False, na_rep="")
+        # pyarrow writes CSV in C++ (pandas' to_csv is several times slower); an unquoted
+        # empty field is NULL for COPY, strings are quoted.
+        buffer = io.BytesIO()
+        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer,
+                         pa_csv.WriteOptions(include_header=False))
         cursor = conn.connection.dbapi_connection.cursor()
         cols = ", ".join(f'"{c}"' for c in columns)
         with cursor.copy(f"COPY {table.__tablename__} ({cols}) FROM STDIN WITH (FORMAT csv)") \
                 as copy:
             copy.write(buffer.getvalue())
         return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     placeholders = ", ".join("?" for _ in columns)
     data = [frame[c].tolist() for c in columns]
     conn.exec_driver_sql(
@@ -129,6 +137,19 @@ class _Run:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # code → file → n
     findings: int = 0
     excel_dates: int = 0
+    activity: pd.DataFrame | None = None  # (code_ml, id_jeune) → first, last, events
+
+    def add_activity(self, chunk: pd.DataFrame) -> None:
+        """Fold a chunk of events into the per-person activity (events inside the period)."""
+        dates = chunk["date_evenement__d"]
+        inside = dates.notna() & (dates >= pd.Timestamp(self.period_start)) \
+            & (dates <= pd.Timestamp(self.period_end))
+        grouped = chunk[inside].groupby(["code_ml", "id_jeune"])["date_evenement__d"].agg(
+            first="min", last="max", events="count")
+        if self.activity is not None:
+            grouped = pd.concat([self.activity, grouped]).groupby(level=[0, 1]).agg(
+                first=("first", "min"), last=("last", "max"), events=("events", "sum"))
+        self.activity = grouped
 
 
 def _structural_checks(info: FileInfo, chunk: pd.DataFrame, run: _Run) -> None:
@@ -233,6 +254,22 @@ def _rows(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
         "date_sortie": _dates(chunk["date_sortie__d"]),
         "motif_sortie": _none_if_empty(nz.clean(chunk["motif_sortie"]).str[:100]),
     })
+
+
+def _store_activity(engine: Engine, run: _Run) -> None:
+    if run.activity is None or run.activity.empty:
+        return
+    activity = run.activity.reset_index()
+    rows = pd.DataFrame({
+        "extract_id": activity["code_ml"].map(run.extracts),
+        "id_jeune": activity["id_jeune"],
+        "first_event": _dates(activity["first"]),
+        "last_event": _dates(activity["last"]),
+        "events": activity["events"].astype(int),
+    }).sort_values(["extract_id", "id_jeune"])
+    with engine.begin() as conn:
+        bulk_insert(conn, PqActivite, rows)
+    run.activity = None
 
 
 def _store_findings(conn: Connection, frame: pd.DataFrame, run: _Run) -> None:
@@ -356,11 +393,15 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
                 _ensure_extracts(engine, chunk["code_ml"].unique(), run)
                 prepared = _prepare(info.name, chunk, run)
                 if info.name == "jeunes":
-                    for code, ids in prepared.groupby("code_ml")["id_jeune"]:
-                        ctx.known_ids.setdefault(code, set()).update(ids.tolist())
+                    ctx.add_known(prepared["code_ml"], prepared["id_jeune"])
                 found = checks.row_findings(run.rules, info.name, prepared, ctx)
+                if info.name == "evenements":
+                    run.add_activity(prepared)
+                rows = _rows(info.name, prepared, run)
+                if info.name != "evenements":  # B-tree on (extract, id_jeune): insert in order
+                    rows = rows.sort_values(["extract_id", "id_jeune"], kind="stable")
                 with engine.begin() as conn:
-                    bulk_insert(conn, ROW_TABLES[info.name], _rows(info.name, prepared, run))
+                    bulk_insert(conn, ROW_TABLES[info.name], rows)
                     _store_findings(conn, found, run)
                 for code, n in prepared["code_ml"].value_counts().items():
                     run.counts[code][info.name] += int(n)
@@ -370,6 +411,7 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
         if not run.extracts:
             raise ImportRefused([f"{infos[0].member} : aucune ligne de données après l'en-tête. "
                                  "L'extraction est vide."])
+        _store_activity(engine, run)
         report("Contrôle de la charte (doublons, chevauchements, suivi)", 85)
         set_ctx = checks.SetContext(run.import_id, {v: k for k, v in run.extracts.items()},
                                     run.period_start, run.period_end)
@@ -426,7 +468,8 @@ def _drop_rows(engine: Engine, extract_ids: list[int]) -> None:
     if not extract_ids:
         return
     with engine.begin() as conn:
-        for table in (QualityFinding, PqEvenement, PqSituation, PqDispositif, PqJeune):
+        for table in (QualityFinding, PqEvenement, PqSituation, PqDispositif, PqActivite,
+                      PqJeune):
             conn.execute(delete(table).where(table.extract_id.in_(extract_ids)))
 
 
