@@ -85,6 +85,17 @@ def _iso(series: pd.Series) -> pd.Series:
     return pd.Series(nz.iso_dates(series), index=series.index).fillna("")
 
 
+def _normalised(df: pd.DataFrame, name: str) -> pd.Series:
+    """The pipeline's normalised column, or upper-cased text for any other field."""
+    column = name + "__n"
+    return df[column] if column in df else nz.upper(df[name])
+
+
+def _parsed(df: pd.DataFrame, name: str) -> pd.Series:
+    column = name + "__d"
+    return df[column] if column in df else nz.parse_dates(df[name])[0]
+
+
 def _raw_or_empty(series: pd.Series) -> pd.Series:
     return series.where(series != "", "(vide)")
 
@@ -97,7 +108,7 @@ def _date_required(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContex
     if file != rule.params["file"]:
         return None
     name = rule.params["field"]
-    bad = df[df[name + "__d"].isna()]
+    bad = df[_parsed(df, name).isna()]
     # A birth date is identity: say what is wrong, never quote it.
     values = np.where(bad[name] == "", "(vide)", "date invalide")
     return _findings(bad, rule, _young_key(bad), name, pd.Series(values), pseudo=True)
@@ -121,7 +132,7 @@ def _in_set(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
     if file != rule.params["file"]:
         return None
     name = rule.params["field"]
-    bad = df[~df[name + "__n"].isin(rule.params["allowed"])]
+    bad = df[~_normalised(df, name).isin(rule.params["allowed"])]
     return _findings(bad, rule, _young_key(bad), name, _raw_or_empty(bad[name]), pseudo=True)
 
 
@@ -129,7 +140,7 @@ def _not_in_set(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
     if file != rule.params["file"]:
         return None
     name = rule.params["field"]
-    bad = df[df[name + "__n"].isin(rule.params["forbidden"])]
+    bad = df[_normalised(df, name).isin(rule.params["forbidden"])]
     return _findings(bad, rule, _young_key(bad), name, bad[name], pseudo=True)
 
 
@@ -156,7 +167,7 @@ def _date_in_past(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext
         return None
     name = rule.params["field"]
     limit = pd.Timestamp(min(ctx.period_end, ctx.today))
-    parsed = df[name + "__d"]
+    parsed = _parsed(df, name)
     mask = parsed.isna() | (parsed > limit)
     bad = df[mask]
     return _findings(bad, rule, _young_key(bad), name, _raw_or_empty(bad[name]), pseudo=True)
@@ -166,11 +177,12 @@ def _date_order(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
     for pair_file, start, end in rule.params["pairs"]:
         if pair_file != file:
             continue
-        mask = (df[end + "__d"] < df[start + "__d"]).fillna(False)
+        mask = (_parsed(df, end) < _parsed(df, start)).fillna(False)
         bad = df[mask]
         kind = "type_situation" if file == "situations" else "dispositif"
         prefix = "S:" if file == "situations" else "D:"
-        keys = prefix + bad["id_jeune"] + ":" + _iso(bad[start + "__d"]) + ":" + bad[kind]
+        keys = prefix + bad["id_jeune"] + ":" + _iso(_parsed(bad, start)) + ":" \
+            + _normalised(bad, kind)
         values = bad[start] + " → " + bad[end]
         return _findings(bad, rule, keys, end, values)
     return None
@@ -180,17 +192,18 @@ def _date_window(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext)
     if file != rule.params["file"]:
         return None
     name, by = rule.params["field"], rule.params["by"]
-    parsed = df[name + "__d"]
+    parsed = _parsed(df, name)
     mask = pd.Series(False, index=df.index)
     for value, (lo, hi) in rule.params["windows"].items():
-        hit = df[by + "__n"] == value
+        hit = _normalised(df, by) == value
         if lo:
             mask |= hit & (parsed < pd.Timestamp(lo)).fillna(False)
         if hi:
             mask |= hit & (parsed > pd.Timestamp(hi)).fillna(False)
     bad = df[mask]
-    keys = "D:" + bad["id_jeune"] + ":" + _iso(bad[name + "__d"]) + ":" + bad[by + "__n"]
-    return _findings(bad, rule, keys, name, bad[by + "__n"] + " entré le " + bad[name])
+    value = _normalised(bad, by)
+    keys = "D:" + bad["id_jeune"] + ":" + _iso(_parsed(bad, name)) + ":" + value
+    return _findings(bad, rule, keys, name, value + " entré le " + bad[name])
 
 
 def _orphan(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
@@ -213,7 +226,7 @@ def _date_in_period(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckConte
     if file != rule.params["file"]:
         return None
     name = rule.params["field"]
-    parsed = df[name + "__d"]
+    parsed = _parsed(df, name)
     mask = parsed.isna() | (parsed < pd.Timestamp(ctx.period_start)) \
         | (parsed > pd.Timestamp(ctx.period_end))
     bad = df[mask]
