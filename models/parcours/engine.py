@@ -19,6 +19,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection
 
@@ -43,21 +45,27 @@ class CheckContext:
     period_start: date
     period_end: date
     today: date
-    # "code_ml|id_jeune" of every young person in jeunes.csv (a hash index, built once)
-    known_parts: list[np.ndarray] = field(default_factory=list)
-    known: pd.Index | None = None
+    # "code_ml|id_jeune" of every young person in jeunes.csv (an Arrow hash set)
+    known_parts: list[pa.Array] = field(default_factory=list)
+    known: pa.Array | None = None
     orphans_seen: set[tuple[str, str, str]] = field(default_factory=set)
 
+    @staticmethod
+    def _keys(code_ml: pd.Series, id_jeune: pd.Series) -> pa.Array:
+        return pc.binary_join_element_wise(
+            pa.array(code_ml.to_numpy(dtype=object), type=pa.string()),
+            pa.array(id_jeune.to_numpy(dtype=object), type=pa.string()), "|")
+
     def add_known(self, code_ml: pd.Series, id_jeune: pd.Series) -> None:
-        self.known_parts.append((code_ml + "|" + id_jeune).to_numpy(dtype=object))
+        self.known_parts.append(self._keys(code_ml, id_jeune))
         self.known = None
 
     def is_known(self, code_ml: pd.Series, id_jeune: pd.Series) -> np.ndarray:
         if self.known is None:
-            parts = self.known_parts or [np.array([], dtype=object)]
-            self.known = pd.Index(np.concatenate(parts), dtype=object).unique()
-        keys = (code_ml + "|" + id_jeune).to_numpy(dtype=object)
-        return self.known.get_indexer(keys) >= 0
+            parts = self.known_parts or [pa.array([], type=pa.string())]
+            self.known = pc.unique(pa.chunked_array(parts).combine_chunks())
+        found = pc.is_in(self._keys(code_ml, id_jeune), value_set=self.known)
+        return found.to_numpy(zero_copy_only=False)
 
 
 def _findings(rows: pd.DataFrame, rule: RuleSpec, keys: pd.Series, field_name: str,

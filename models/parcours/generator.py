@@ -13,7 +13,7 @@ Distributions (clean rows; "period" = [du, au]):
 - age at first reception 16–25: 16: 5 %, 17: 9 %, 18: 13 %, 19: 14 %, 20: 13 %,
   21: 12 %, 22: 10 %, 23: 9 %, 24: 8 %, 25: 7 % (peak 18–21); birth dates never on
   29 February and never within 3 days of a birthday boundary;
-- sex 49 % F / 51 % H; first names by sex, ~190 each, and ~300 surnames (5 % double
+- sex 49 % F / 51 % H; first names by sex, ~180 each, and ~300 surnames (5 % double
   surnames), Zipf-weighted; (nom, prénom, date de naissance) unique in the region;
 - qualification (current nomenclature): 1: 3 %, 2: 9 %, 3: 27 %, 4: 42 %, 5: 10 %,
   6: 6 %, 7: 2.5 %, 8: 0.5 %  (infra-bac 39 %, bac 42 %, post-bac 19 %);
@@ -54,7 +54,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -193,7 +193,8 @@ _EPOCH = date(1970, 1, 1)
 _NONE = -(10**9)  # "no date" in the day arrays
 _MARGIN = 3  # days kept away from every boundary a rule tests (ages, Q15 window)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_CHUNK = 400_000
+_CHUNK = 200_000
+_EVENT_FIELDS = ("e_y", "e_date", "e_type", "e_theme", "e_bad", "e_q17")
 _DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9]|2A|2B|[3-8]\d|9[0-5]|97[1-6]")
 
 
@@ -280,20 +281,20 @@ def generate_extract(out_dir: Path | str, *, jeunes: int, seed: int, defect_rate
     if zip_output:
         archive = f"extrait_{du:%Y%m%d}_{au:%Y%m%d}.zip"
         with zipfile.ZipFile(out / archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, columns in tables.items():
+            for name, table in tables.items():
                 info = zipfile.ZipInfo(f"{name}.csv", date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 with zf.open(info, "w") as fh:
-                    _write_table(fh, COLUMNS[name], columns)
+                    _write_table(fh, COLUMNS[name], table)
     else:
-        for name, columns in tables.items():
+        for name, table in tables.items():
             with open(out / f"{name}.csv", "wb") as fh:
-                _write_table(fh, COLUMNS[name], columns)
+                _write_table(fh, COLUMNS[name], table)
 
     manifest = Manifest(
         seed=seed, jeunes=jeunes, defect_rate=float(defect_rate), period=(du, au),
-        today=today, counts={name: len(cols[0]) for name, cols in tables.items()},
+        today=today, counts={name: table.rows for name, table in tables.items()},
         defects=defects, archive=archive)
     (out / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
@@ -349,13 +350,6 @@ def _add_years(days: np.ndarray, years: np.ndarray | int) -> np.ndarray:
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     d = np.where((m == 2) & (d == 29) & ~leap, 28, d)
     return _from_ymd(y, m, d)
-
-
-def completed_years(birth: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Age in completed years (the charter's definition), vectorised on day numbers."""
-    yb, mb, db = _ymd(birth)
-    ya, ma, da = _ymd(at)
-    return ya - yb - ((ma * 100 + da) < (mb * 100 + db)).astype(np.int64)
 
 
 def minus_months(day: date, months: int) -> date:
@@ -700,12 +694,26 @@ class _Build:
         y = np.repeat(np.arange(n), counts)
         dates = e0[y] + (rng.random(len(y)) * span[y]).astype(np.int64)
         dates = self._weekday(dates, e0[y], self.au)
-        self.e_y = y
-        self.e_date = dates
-        self.e_type = rng.choice(len(EVENT_TYPES), len(y), p=_weights(EVENT_TYPE_WEIGHTS))
-        self.e_theme = rng.choice(len(THEMES), len(y), p=_weights(THEME_WEIGHTS))
-        self.e_raw = np.full(len(y), None, dtype=object)
+        # compact dtypes: 4.5 million events at three times a large region
+        self.e_y = y.astype(np.int32)
+        self.e_date = dates.astype(np.int32)
+        self.e_type = rng.choice(len(EVENT_TYPES), len(y),
+                                 p=_weights(EVENT_TYPE_WEIGHTS)).astype(np.int8)
+        self.e_theme = rng.choice(len(THEMES), len(y), p=_weights(THEME_WEIGHTS)).astype(np.int8)
+        self.e_bad = np.zeros(len(y), dtype=np.int8)  # 1: empty, 4/6/9/11: "31/<month>/…"
         self.e_q17 = np.zeros(len(y), dtype=bool)
+
+    def _append_events(self, y: np.ndarray, dates: np.ndarray, kind: np.ndarray,
+                       theme: np.ndarray, bad: np.ndarray, q17: bool) -> None:
+        parts = {"e_y": (y, np.int32), "e_date": (dates, np.int32), "e_type": (kind, np.int8),
+                 "e_theme": (theme, np.int8), "e_bad": (bad, np.int8),
+                 "e_q17": (np.full(len(y), q17), bool)}
+        for name, (values, dtype) in parts.items():
+            setattr(self, name, np.concatenate([getattr(self, name), values.astype(dtype)]))
+
+    def _keep_events(self, index: np.ndarray) -> None:
+        for name in _EVENT_FIELDS:
+            setattr(self, name, getattr(self, name)[index])
 
     @staticmethod
     def _weekday(dates: np.ndarray, lo: np.ndarray | int, hi: int) -> np.ndarray:
@@ -901,15 +909,11 @@ class _Build:
         return self.ml[owner], self.ids[owner], keys
 
     def _drop_events(self, mask: np.ndarray) -> None:
-        keep = ~mask
-        for name in ("e_y", "e_date", "e_type", "e_theme", "e_raw", "e_q17"):
-            setattr(self, name, getattr(self, name)[keep])
+        self._keep_events(np.flatnonzero(~mask))
 
     def _recent_events(self) -> None:
         """Whoever has an open programme (Q15 people aside) has an event in the window."""
-        order = np.lexsort((self.e_date, self.e_y))
-        for name in ("e_y", "e_date", "e_type", "e_theme", "e_raw", "e_q17"):
-            setattr(self, name, getattr(self, name)[order])
+        self._keep_events(np.lexsort((self.e_date, self.e_y)))
         need = np.zeros(self.n, dtype=bool)
         need[self.p_y[self.p_end == _NONE]] = True
         need[self.q15] = False
@@ -937,20 +941,10 @@ class _Build:
                          np.where(variant == 1, self.au + rng.integers(1, 91, k),
                                   self.du + (rng.random(k) * (self.au - self.du + 1)
                                              ).astype(np.int64)))
-        raw = np.full(k, None, dtype=object)
-        raw[variant == 2] = ""
-        bad = np.flatnonzero(variant == 3)
-        years = _ymd(date_[bad])[0].tolist()
-        month = rng.choice(["04", "06", "09", "11"], len(bad)).tolist()
-        raw[bad] = [f"31/{m}/{y}" for y, m in zip(years, month, strict=True)]
-        self.e_y = np.concatenate([self.e_y, idx])
-        self.e_date = np.concatenate([self.e_date, date_])
-        self.e_type = np.concatenate([self.e_type, rng.choice(
-            len(EVENT_TYPES), k, p=_weights(EVENT_TYPE_WEIGHTS))])
-        self.e_theme = np.concatenate([self.e_theme, rng.choice(
-            len(THEMES), k, p=_weights(THEME_WEIGHTS))])
-        self.e_raw = np.concatenate([self.e_raw, raw])
-        self.e_q17 = np.concatenate([self.e_q17, np.ones(k, dtype=bool)])
+        bad = np.where(variant == 2, 1, np.where(variant == 3, rng.choice([4, 6, 9, 11], k), 0))
+        self._append_events(idx, date_, rng.choice(len(EVENT_TYPES), k,
+                                                   p=_weights(EVENT_TYPE_WEIGHTS)),
+                            rng.choice(len(THEMES), k, p=_weights(THEME_WEIGHTS)), bad, True)
 
     def _orphans(self) -> None:
         """Q16: rows for id_jeune absent from jeunes.csv (one file each), otherwise clean."""
@@ -964,12 +958,8 @@ class _Build:
         y = np.repeat(ev, counts)
         dates = self._weekday(self.du + (rng.random(len(y)) * (self.au - self.du + 1)
                                          ).astype(np.int64), self.du, self.au)
-        self.e_y = np.concatenate([self.e_y, y])
-        self.e_date = np.concatenate([self.e_date, dates])
-        self.e_type = np.concatenate([self.e_type, rng.choice(len(EVENT_TYPES), len(y))])
-        self.e_theme = np.concatenate([self.e_theme, rng.choice(len(THEMES), len(y))])
-        self.e_raw = np.concatenate([self.e_raw, np.full(len(y), None, dtype=object)])
-        self.e_q17 = np.concatenate([self.e_q17, np.zeros(len(y), dtype=bool)])
+        self._append_events(y, dates, rng.choice(len(EVENT_TYPES), len(y)),
+                            rng.choice(len(THEMES), len(y)), np.zeros(len(y)), False)
         # one situation, well ordered
         si = person[file == 1]
         start = self.du - 365 + (rng.random(len(si)) * (self.au - self.du + 366)
@@ -995,19 +985,16 @@ class _Build:
         self.defects["Q16"].append((self.o_ml, oid, keys))
 
     # ---- output
-    def tables(self) -> tuple[dict[str, list[np.ndarray]],
-                              dict[str, list[tuple[str, str, str]]]]:
-        """The four files as columns of strings, sorted by ML, id_jeune and date."""
+    def tables(self) -> tuple[dict[str, _Table], dict[str, list[tuple[str, str, str]]]]:
+        """The four files, sorted by ML, id_jeune and date, and the defects per rule.
+
+        Text columns are built chunk by chunk while writing: a million-row file never
+        exists as a whole in memory as Python strings.
+        """
         codes = np.array(self.codes, dtype=object)
         every_ml = np.concatenate([self.ml, self.o_ml])
         every_id = np.concatenate([self.ids, self.orphan_ids])
         id_text = every_id.astype(str).astype(object)
-
-        def text(values: np.ndarray, raw: np.ndarray) -> np.ndarray:
-            out = _format_days(values)
-            given = np.flatnonzero(raw != None)  # noqa: E711 - elementwise on objects
-            out[given] = raw[given]
-            return out
 
         names = np.array(NOMS, dtype=object)
         s = len(NOMS)
@@ -1016,43 +1003,61 @@ class _Build:
         first, second = np.divmod(self.nom[double] - s, s)
         nom[double] = names[first] + "-" + names[second]
         sexe = np.where(self.female, "F", "H").astype(object)
-        given = np.flatnonzero(self.raw_sexe != None)  # noqa: E711
+        given = np.flatnonzero(self.raw_sexe != None)  # noqa: E711 - elementwise on objects
         sexe[given] = self.raw_sexe[given]
         yes_no = np.array(["N", "O"], dtype=object)
         jeunes = [codes[self.ml], id_text[: self.n], nom,
                   np.array(PRENOMS_F + PRENOMS_H, dtype=object)[self.prenom],
-                  text(self.birth, self.raw_birth), sexe, self.postal, self.commune,
+                  _date_text(self.birth, self.raw_birth), sexe, self.postal, self.commune,
                   yes_no[self.qpv.astype(int)], yes_no[self.zrr.astype(int)], self.niveau,
-                  text(self.dpa, self.raw_dpa),
+                  _date_text(self.dpa, self.raw_dpa),
                   np.array(LOGEMENTS, dtype=object)[self.logement],
                   yes_no[self.permis.astype(int)], yes_no[self.vehicule.astype(int)],
                   yes_no[self.rqth.astype(int)]]
 
-        order = np.lexsort((self.e_date, every_id[self.e_y], every_ml[self.e_y]))
-        ey = self.e_y[order]
-        e_text = text(self.e_date[order], self.e_raw[order])
-        evenements = [codes[every_ml[ey]], id_text[ey], e_text,
-                      np.array(EVENT_TYPES, dtype=object)[self.e_type[order]],
-                      np.array(THEMES, dtype=object)[self.e_theme[order]]]
-        lines = np.flatnonzero(self.e_q17[order])
+        # one sort key: the person's rank in (ML, id_jeune) order, then the date
+        rank = np.empty(len(every_id), dtype=np.int64)
+        rank[np.lexsort((every_id, every_ml))] = np.arange(len(every_id))
+        first = int(self.e_date.min()) if len(self.e_date) else 0
+        span = int(self.e_date.max()) - first + 1 if len(self.e_date) else 1
+        key = rank[self.e_y] * span + (self.e_date - first)
+        self._keep_events(np.argsort(key, kind="stable"))
+        del key
+        ey, e_date, e_bad = self.e_y, self.e_date, self.e_bad
+        e_type, e_theme = self.e_type, self.e_theme
+        lines = np.flatnonzero(self.e_q17)
+        q17_text = _event_text(e_date[lines], e_bad[lines])
         keys = np.array([f"E:{i}:{d}:{line + 2}" for i, d, line in zip(
-            id_text[ey[lines]].tolist(), e_text[lines].tolist(), lines.tolist(),
+            id_text[ey[lines]].tolist(), q17_text.tolist(), lines.tolist(),
             strict=True)], dtype=object)
         q17 = (every_ml[ey[lines]], every_id[ey[lines]], keys)
 
+        def evenements(lo: int, hi: int) -> list[np.ndarray]:
+            y = ey[lo:hi]
+            return [codes[every_ml[y]], id_text[y], _event_text(e_date[lo:hi], e_bad[lo:hi]),
+                    np.array(EVENT_TYPES, dtype=object)[e_type[lo:hi]],
+                    np.array(THEMES, dtype=object)[e_theme[lo:hi]]]
+
         order = np.lexsort((self.s_start, every_id[self.s_y], every_ml[self.s_y]))
-        sy = self.s_y[order]
-        situations = [codes[every_ml[sy]], id_text[sy],
-                      np.array(SITUATION_TYPES, dtype=object)[self.s_type[order]],
-                      _format_days(self.s_start[order]), _format_days(self.s_end[order])]
+        sy, s_type = self.s_y[order], self.s_type[order]
+        s_start, s_end = self.s_start[order], self.s_end[order]
+
+        def situations(lo: int, hi: int) -> list[np.ndarray]:
+            y = sy[lo:hi]
+            return [codes[every_ml[y]], id_text[y],
+                    np.array(SITUATION_TYPES, dtype=object)[s_type[lo:hi]],
+                    _format_days(s_start[lo:hi]), _format_days(s_end[lo:hi])]
 
         order = np.lexsort((self.p_start, every_id[self.p_y], every_ml[self.p_y]))
-        py = self.p_y[order]
-        motifs = np.array(("", *MOTIFS), dtype=object)[self.p_motif[order] + 1]
-        dispositifs = [codes[every_ml[py]], id_text[py],
-                       np.array(DISPOSITIFS, dtype=object)[self.p_type[order]],
-                       _format_days(self.p_start[order]), _format_days(self.p_end[order]),
-                       motifs]
+        py, p_type, p_motif = self.p_y[order], self.p_type[order], self.p_motif[order]
+        p_start, p_end = self.p_start[order], self.p_end[order]
+
+        def dispositifs(lo: int, hi: int) -> list[np.ndarray]:
+            y = py[lo:hi]
+            return [codes[every_ml[y]], id_text[y],
+                    np.array(DISPOSITIFS, dtype=object)[p_type[lo:hi]],
+                    _format_days(p_start[lo:hi]), _format_days(p_end[lo:hi]),
+                    np.array(("", *MOTIFS), dtype=object)[p_motif[lo:hi] + 1]]
 
         defects: dict[str, list[tuple[str, str, str]]] = {}
         for rule in RULES:
@@ -1061,22 +1066,45 @@ class _Build:
                 rows.extend(zip(codes[ml].tolist(), ids.astype(str).tolist(), keys.tolist(),
                                 strict=True))
             defects[rule] = sorted(rows)
-        tables = {"jeunes": jeunes, "evenements": evenements, "situations": situations,
-                  "dispositifs": dispositifs}
+        tables = {
+            "jeunes": _Table(self.n, lambda lo, hi: [c[lo:hi] for c in jeunes]),
+            "evenements": _Table(len(ey), evenements),
+            "situations": _Table(len(sy), situations),
+            "dispositifs": _Table(len(py), dispositifs),
+        }
         return tables, defects
 
 
-def _lines(columns: list[np.ndarray]) -> Iterator[bytes]:
-    total = len(columns[0])
-    for lo in range(0, total, _CHUNK):
-        rows = zip(*(c[lo:lo + _CHUNK].tolist() for c in columns), strict=True)
-        yield ("\n".join(map(";".join, rows)) + "\n").encode("utf-8")
+@dataclass(frozen=True)
+class _Table:
+    rows: int
+    columns: Callable[[int, int], list[np.ndarray]]  # (first row, end row) → text columns
 
 
-def _write_table(fh: IO[bytes], header: tuple[str, ...], columns: list[np.ndarray]) -> None:
+def _date_text(values: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Formatted dates, except where a raw text (a defect) is to be written instead."""
+    out = _format_days(values)
+    given = np.flatnonzero(raw != None)  # noqa: E711 - elementwise on objects
+    out[given] = raw[given]
+    return out
+
+
+def _event_text(days: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Event dates as written: empty, or an impossible 31st, where a defect says so."""
+    out = _format_days(days)
+    out[bad == 1] = ""
+    wrong = np.flatnonzero(bad > 1)
+    years = _ymd(days[wrong])[0].tolist()
+    out[wrong] = [f"31/{m:02d}/{y}" for m, y in zip(bad[wrong].tolist(), years, strict=True)]
+    return out
+
+
+def _write_table(fh: IO[bytes], header: tuple[str, ...], table: _Table) -> None:
     fh.write((";".join(header) + "\n").encode("utf-8"))
-    for chunk in _lines(columns):
-        fh.write(chunk)
+    for lo in range(0, table.rows, _CHUNK):
+        columns = table.columns(lo, min(lo + _CHUNK, table.rows))
+        rows = zip(*(c.tolist() for c in columns), strict=True)
+        fh.write(("\n".join(map(";".join, rows)) + "\n").encode("utf-8"))
 
 
 def _check_names() -> None:

@@ -74,6 +74,8 @@ def _forget_upload(import_id: int, path: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+            if path.parent != uploads_folder() and not any(path.parent.iterdir()):
+                path.parent.rmdir()  # the upload's own folder (web uploads: one per import)
 
 
 def uploads_folder() -> Path:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year bug)
 MIN_DATE = pd.Timestamp("1900-01-01")
@@ -92,8 +94,8 @@ def completed_years(birth: pd.Series, at: pd.Series) -> pd.Series:
 
 def iso_dates(series: pd.Series) -> list[str | None]:
     """'AAAA-MM-JJ' strings (None for NaT) — the fastest way to hand dates to a driver."""
-    values = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(str)
-    return [None if v == "NaT" else v for v in values.tolist()]
+    days = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return pc.cast(pa.array(days, mask=np.isnat(days)), pa.string()).to_pylist()
 
 
 def minus_months(day: pd.Timestamp | object, months: int):

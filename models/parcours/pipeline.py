@@ -176,7 +176,8 @@ def _structural_checks(info: FileInfo, chunk: pd.DataFrame, run: _Run) -> None:
         raise ImportRefused(problems)
 
 
-def _prepare(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
+def _prepare(file: str, chunk: pd.DataFrame, run: _Run, *,
+             pseudonymise: bool = True) -> pd.DataFrame:
     """Add the parsed columns (``<field>__d`` dates, ``<field>__n`` normalised values)."""
     chunk = chunk.copy()
     chunk["code_ml"] = nz.upper(chunk["code_ml"])
@@ -199,7 +200,7 @@ def _prepare(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
                                           chunk["date_premier_accueil__d"])
         chunk["pseudo"] = pseudonyms(run.key, chunk["nom"], chunk["prenom"],
                                      nz.iso_dates(chunk["date_naissance__d"]),
-                                     chunk["date_naissance"])
+                                     chunk["date_naissance"]) if pseudonymise else ""
     elif file == "dispositifs":
         chunk["dispositif__n"] = nz.upper(chunk["dispositif"])
     return chunk
@@ -207,7 +208,9 @@ def _prepare(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
 
 def _rows(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
     """The columns stored for ``file`` (identity already reduced to a pseudonym)."""
-    extract = chunk["code_ml"].map(run.extracts)
+    codes, uniques = pd.factorize(chunk["code_ml"])
+    extract = pd.Series(np.array([run.extracts[c] for c in uniques], dtype=np.int64)[codes]
+                        if len(uniques) else np.array([], dtype=np.int64), index=chunk.index)
     if file == "jeunes":
         birth = chunk["date_naissance__d"]
         sexe = chunk["sexe__n"].where(chunk["sexe__n"].isin(["F", "H"]), None)
