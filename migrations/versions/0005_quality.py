@@ -2,7 +2,7 @@
 
 Revision ID: 0005_quality
 Revises: 0004_training
-Create Date: 2026-11-23 05:15:32.802896
+Create Date: 2026-11-23 05:24:53.073603
 
 """
 from alembic import op
@@ -28,6 +28,97 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_charter_version')),
     sa.UniqueConstraint('number', name=op.f('uq_charter_version_number'))
     )
+    op.create_table('pq_activite',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('first_event', sa.Date(), nullable=False),
+    sa.Column('last_event', sa.Date(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_activite'))
+    )
+    with op.batch_alter_table('pq_activite', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_activite_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+
+    op.create_table('pq_dispositif',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('dispositif', sa.String(length=20), nullable=True),
+    sa.Column('date_entree', sa.Date(), nullable=True),
+    sa.Column('date_sortie', sa.Date(), nullable=True),
+    sa.Column('motif_sortie', sa.String(length=100), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_dispositif'))
+    )
+    with op.batch_alter_table('pq_dispositif', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_dispositif_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+
+    op.create_table('pq_evenement',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('date_evenement', sa.Date(), nullable=True),
+    sa.Column('type', sa.String(length=12), nullable=True),
+    sa.Column('thematique', sa.String(length=12), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_evenement'))
+    )
+    with op.batch_alter_table('pq_evenement', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_evenement_extract_id', ['extract_id'], unique=False)
+
+    op.create_table('pq_jeune',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('pseudo', sa.String(length=32), nullable=False),
+    sa.Column('sexe', sa.String(length=1), nullable=True),
+    sa.Column('code_postal', sa.String(length=5), nullable=True),
+    sa.Column('code_commune', sa.String(length=5), nullable=True),
+    sa.Column('departement', sa.String(length=3), nullable=True),
+    sa.Column('qpv', sa.Boolean(), nullable=True),
+    sa.Column('zrr', sa.Boolean(), nullable=True),
+    sa.Column('niveau_formation', sa.String(length=5), nullable=True),
+    sa.Column('birth_year', sa.SmallInteger(), nullable=True),
+    sa.Column('birth_month', sa.SmallInteger(), nullable=True),
+    sa.Column('age_premier_accueil', sa.SmallInteger(), nullable=True),
+    sa.Column('date_premier_accueil', sa.Date(), nullable=True),
+    sa.Column('logement', sa.String(length=10), nullable=True),
+    sa.Column('permis_b', sa.Boolean(), nullable=True),
+    sa.Column('vehicule', sa.Boolean(), nullable=True),
+    sa.Column('rqth', sa.Boolean(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_jeune'))
+    )
+    with op.batch_alter_table('pq_jeune', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_jeune_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+        batch_op.create_index('ix_pq_jeune_pseudo', ['pseudo'], unique=False)
+
+    op.create_table('pq_situation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('type_situation', sa.String(length=20), nullable=True),
+    sa.Column('date_debut', sa.Date(), nullable=True),
+    sa.Column('date_fin', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_situation'))
+    )
+    with op.batch_alter_table('pq_situation', schema=None) as batch_op:
+        batch_op.create_index('ix_pq_situation_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
+
+    op.create_table('quality_finding',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extract_id', sa.Integer(), nullable=False),
+    sa.Column('rule_code', sa.String(length=10), nullable=False),
+    sa.Column('severity', sa.String(length=14), nullable=False),
+    sa.Column('record_key', sa.String(length=120), nullable=False),
+    sa.Column('id_jeune', sa.String(length=40), nullable=False),
+    sa.Column('pseudo', sa.String(length=32), nullable=True),
+    sa.Column('field', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('in_jeunes', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_finding'))
+    )
+    with op.batch_alter_table('quality_finding', schema=None) as batch_op:
+        batch_op.create_index('ix_quality_finding_extract_rule', ['extract_id', 'rule_code'], unique=False)
+
     op.create_table('charter_rule',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -140,103 +231,6 @@ def upgrade():
         batch_op.create_index('ix_parcours_extract_ml_period', ['mission_locale_id', 'period_start', 'period_end'], unique=False)
         batch_op.create_index(batch_op.f('ix_parcours_extract_status'), ['status'], unique=False)
 
-    op.create_table('pq_activite',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('first_event', sa.Date(), nullable=False),
-    sa.Column('last_event', sa.Date(), nullable=False),
-    sa.Column('events', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_activite_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_activite'))
-    )
-    with op.batch_alter_table('pq_activite', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_activite_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
-
-    op.create_table('pq_dispositif',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('dispositif', sa.String(length=20), nullable=True),
-    sa.Column('date_entree', sa.Date(), nullable=True),
-    sa.Column('date_sortie', sa.Date(), nullable=True),
-    sa.Column('motif_sortie', sa.String(length=100), nullable=True),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_dispositif_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_dispositif'))
-    )
-    with op.batch_alter_table('pq_dispositif', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_dispositif_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
-
-    op.create_table('pq_evenement',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('date_evenement', sa.Date(), nullable=True),
-    sa.Column('type', sa.String(length=12), nullable=True),
-    sa.Column('thematique', sa.String(length=12), nullable=True),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_evenement_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_evenement'))
-    )
-    with op.batch_alter_table('pq_evenement', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_evenement_extract_id', ['extract_id'], unique=False)
-
-    op.create_table('pq_jeune',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('pseudo', sa.String(length=32), nullable=False),
-    sa.Column('sexe', sa.String(length=1), nullable=True),
-    sa.Column('code_postal', sa.String(length=5), nullable=True),
-    sa.Column('code_commune', sa.String(length=5), nullable=True),
-    sa.Column('departement', sa.String(length=3), nullable=True),
-    sa.Column('qpv', sa.Boolean(), nullable=True),
-    sa.Column('zrr', sa.Boolean(), nullable=True),
-    sa.Column('niveau_formation', sa.String(length=5), nullable=True),
-    sa.Column('birth_year', sa.SmallInteger(), nullable=True),
-    sa.Column('birth_month', sa.SmallInteger(), nullable=True),
-    sa.Column('age_premier_accueil', sa.SmallInteger(), nullable=True),
-    sa.Column('date_premier_accueil', sa.Date(), nullable=True),
-    sa.Column('logement', sa.String(length=10), nullable=True),
-    sa.Column('permis_b', sa.Boolean(), nullable=True),
-    sa.Column('vehicule', sa.Boolean(), nullable=True),
-    sa.Column('rqth', sa.Boolean(), nullable=True),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_jeune_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_jeune'))
-    )
-    with op.batch_alter_table('pq_jeune', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_jeune_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
-        batch_op.create_index('ix_pq_jeune_pseudo', ['pseudo'], unique=False)
-
-    op.create_table('pq_situation',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('type_situation', sa.String(length=20), nullable=True),
-    sa.Column('date_debut', sa.Date(), nullable=True),
-    sa.Column('date_fin', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_pq_situation_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pq_situation'))
-    )
-    with op.batch_alter_table('pq_situation', schema=None) as batch_op:
-        batch_op.create_index('ix_pq_situation_extract_id_jeune', ['extract_id', 'id_jeune'], unique=False)
-
-    op.create_table('quality_finding',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('extract_id', sa.Integer(), nullable=False),
-    sa.Column('rule_code', sa.String(length=10), nullable=False),
-    sa.Column('severity', sa.String(length=14), nullable=False),
-    sa.Column('record_key', sa.String(length=120), nullable=False),
-    sa.Column('id_jeune', sa.String(length=40), nullable=False),
-    sa.Column('pseudo', sa.String(length=32), nullable=True),
-    sa.Column('field', sa.String(length=40), nullable=False),
-    sa.Column('value', sa.String(length=200), nullable=False),
-    sa.Column('in_jeunes', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['extract_id'], ['parcours_extract.id'], name=op.f('fk_quality_finding_extract_id_parcours_extract'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_finding'))
-    )
-    with op.batch_alter_table('quality_finding', schema=None) as batch_op:
-        batch_op.create_index('ix_quality_finding_extract_rule', ['extract_id', 'rule_code'], unique=False)
-
     op.create_table('quality_rule_count',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('extract_id', sa.Integer(), nullable=False),
@@ -284,6 +278,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_quality_rule_count_extract_id'))
 
     op.drop_table('quality_rule_count')
+    with op.batch_alter_table('parcours_extract', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_parcours_extract_status'))
+        batch_op.drop_index('ix_parcours_extract_ml_period')
+        batch_op.drop_index(batch_op.f('ix_parcours_extract_mission_locale_id'))
+        batch_op.drop_index(batch_op.f('ix_parcours_extract_import_id'))
+
+    op.drop_table('parcours_extract')
+    op.drop_table('quality_mark')
+    with op.batch_alter_table('parcours_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_parcours_import_uploaded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_parcours_import_status'))
+
+    op.drop_table('parcours_import')
+    op.drop_table('quality_settings')
+    with op.batch_alter_table('charter_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_charter_rule_version_id'))
+
+    op.drop_table('charter_rule')
     with op.batch_alter_table('quality_finding', schema=None) as batch_op:
         batch_op.drop_index('ix_quality_finding_extract_rule')
 
@@ -309,23 +321,5 @@ def downgrade():
         batch_op.drop_index('ix_pq_activite_extract_id_jeune')
 
     op.drop_table('pq_activite')
-    with op.batch_alter_table('parcours_extract', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_parcours_extract_status'))
-        batch_op.drop_index('ix_parcours_extract_ml_period')
-        batch_op.drop_index(batch_op.f('ix_parcours_extract_mission_locale_id'))
-        batch_op.drop_index(batch_op.f('ix_parcours_extract_import_id'))
-
-    op.drop_table('parcours_extract')
-    op.drop_table('quality_mark')
-    with op.batch_alter_table('parcours_import', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_parcours_import_uploaded_by_id'))
-        batch_op.drop_index(batch_op.f('ix_parcours_import_status'))
-
-    op.drop_table('parcours_import')
-    op.drop_table('quality_settings')
-    with op.batch_alter_table('charter_rule', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_charter_rule_version_id'))
-
-    op.drop_table('charter_rule')
     op.drop_table('charter_version')
     # ### end Alembic commands ###
