@@ -98,7 +98,7 @@ def register_parcours_cli(app: Flask) -> None:
     @click.argument("out", type=click.Path(path_type=Path))
     @click.option("--jeunes", type=click.IntRange(1, 5_000_000), default=1000, show_default=True)
     @click.option("--seed", type=int, default=1, show_default=True)
-    @click.option("--defect-rate", type=click.FloatRange(0, 0.5), default=0.02,
+    @click.option("--defect-rate", type=click.FloatRange(0, 0.05), default=0.02,
                   show_default=True, help="Part des enregistrements rendus fautifs, par règle.")
     @click.option("--from", "start", metavar="JJ/MM/AAAA", help="Début de la période.")
     @click.option("--to", "end", metavar="JJ/MM/AAAA", help="Fin de la période.")
@@ -119,10 +119,13 @@ def register_parcours_cli(app: Flask) -> None:
         if not mls:
             _fail("Aucune mission locale en base : lancez d'abord `flask --app webapp seed demo`.")
         out.mkdir(parents=True, exist_ok=True)
-        manifest = generate_extract(out, jeunes=jeunes, seed=seed, defect_rate=defect_rate,
-                                    missions_locales=mls, period=(period_start, period_end),
-                                    zip_output=zip_output, today=today)
-        data = manifest.to_dict() if hasattr(manifest, "to_dict") else dict(manifest)
+        try:
+            manifest = generate_extract(out, jeunes=jeunes, seed=seed, defect_rate=defect_rate,
+                                        missions_locales=mls, period=(period_start, period_end),
+                                        zip_output=zip_output, today=today)
+        except ValueError as exc:
+            _fail(f"Génération impossible avec ces paramètres ({exc}).")
+        data = manifest.to_dict()
         counts = data.get("counts", {})
         click.echo(f"Extraction écrite dans {out} : " + ", ".join(
             f"{n} {name}" for name, n in counts.items()))
