@@ -34,6 +34,7 @@ lint: install
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/registration_burst.py
+	$(BIN)/python bench/parcours.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
