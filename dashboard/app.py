@@ -44,6 +44,9 @@ if user.can("funding.plan"):
 if user.can("training.stats"):
     pages.append(st.Page(str(VIEWS / "formations.py"), title="Formations",
                          icon=":material/school:"))
+if user.can("quality.view"):
+    pages.append(st.Page(str(VIEWS / "qualite.py"), title="Qualité des données",
+                         icon=":material/fact_check:"))
 
 with st.sidebar:
     st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")

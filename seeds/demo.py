@@ -27,6 +27,7 @@ from seeds.network_data import (
     MISSIONS_LOCALES,
     REGION,
 )
+from seeds.parcours_demo import build_parcours
 from seeds.programme_demo import build_programmes
 from seeds.training_demo import build_training
 
@@ -103,7 +104,8 @@ def build_demo(session: Session) -> str:
     build_accounts(session)
     programmes = build_programmes(session)
     training = build_training(session)
+    parcours = build_parcours(session, featured_ml=DEMO_ML_CODE)  # commits: imports run inline
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}, {training}")
+            f"{programmes}, {training}, {parcours}")

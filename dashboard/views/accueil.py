@@ -18,8 +18,16 @@ if user.can("network.view"):
     if user.can("training.stats"):
         lines.append("- **Formations** : sessions réalisées, stagiaires, remplissage, absences, "
                      "participation par mission locale et par fonction, satisfaction.")
+    if user.can("quality.region"):
+        lines.append("- **Qualité des données** : contrôle des extractions Parcours à la charte "
+                     "régionale de saisie, score et classement des missions locales, règles "
+                     "les plus enfreintes.")
     lines.append("- L'observatoire régional arrivera ici à sa mise en service.")
     st.markdown("\n".join(lines))
+elif user.can("quality.view"):
+    st.markdown("- **Qualité des données** : le contrôle des extractions Parcours de votre "
+                "mission locale à la charte régionale de saisie, son score dans le temps et "
+                "ses anomalies par règle.")
 else:
     st.info(
         "Aucun tableau de bord n'est encore ouvert à votre profil. Les résultats de votre "
