@@ -94,6 +94,7 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
+        "PARCOURS_JOBS": "inline",  # imports run in the request, no worker
     }
     config.update(overrides)
     return create_app(config)

@@ -29,6 +29,8 @@ SIGNED_IN_OK = {"anon": LOGIN, "*": OK}
 REGISTRARS_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "ml": OK, "*": FORBIDDEN}
 OTHER_ML_REGISTRATION = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT,
                          "ml": NOT_FOUND, "*": FORBIDDEN}
+OTHER_ML_QUALITY = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK,
+                    "ml": NOT_FOUND, "financeur": FORBIDDEN}
 
 # endpoint: (method, url arguments, {who: expected})
 # "*" stands for every signed-in role not listed.
@@ -180,6 +182,22 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "training.send_session_convocations": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
     "training.send_session_evaluations": ("POST", {"session_id": "session"}, TEAM_REDIRECT),
     "training.sessions_ics": ("GET", {}, SIGNED_IN_OK),
+    # --- data quality of the Parcours extracts: team and copil see the region, an ml account
+    # only its own mission locale (ml_b's page, exports, finding: "not found"), a funder
+    # nothing. The team imports and qualifies findings; thresholds are the admin's.
+    "quality.index": ("GET", {}, {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK,
+                                  "ml": REDIRECT, "financeur": FORBIDDEN}),
+    "quality.charter": ("GET", {}, {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
+    "quality.settings": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
+    "quality.import_new": ("GET", {}, TEAM_OK),
+    "quality.imports": ("GET", {}, READERS_OK),
+    "quality.import_detail": ("GET", {"import_id": "quality_import"}, READERS_OK),
+    "quality.ml_detail": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
+    "quality.findings_csv": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
+    "quality.findings_xlsx": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
+    # an empty mark form is sent back with its French error (redirect to the ML page)
+    "quality.mark": ("POST", {"finding_id": "finding_b"}, TEAM_REDIRECT),
+    "quality.unmark": ("POST", {"mark_id": "mark_b"}, TEAM_REDIRECT),
     # the outbox holds names and addresses: admins only
     "admin.outbox": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     "admin.outbox_message": ("GET", {"message_id": 999999},
@@ -187,6 +205,44 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
 }
 
 STATIC = {"static", "bootstrap.static"}
+
+
+@pytest.fixture
+def full_world(app, full_world):
+    """The conftest world plus a finished Parcours import for ml_b (the other mission
+    locale) with one finding and one mark: ids quality_import, finding_b, mark_b."""
+    from datetime import date
+
+    from models.audit import set_actor
+    from models.parcours.orm import (
+        ParcoursExtract,
+        ParcoursImport,
+        QualityFinding,
+        QualityMark,
+    )
+
+    ids = full_world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        record = ParcoursImport(source_name="extrait.zip", period_start=date(2026, 1, 1),
+                                period_end=date(2026, 9, 30), status="termine",
+                                progress=100, stage="Terminé")
+        s.add(record)
+        s.flush()
+        extract = ParcoursExtract(import_id=record.id, mission_locale_id=ids["ml_b"],
+                                  period_start=record.period_start,
+                                  period_end=record.period_end, status="current", jeunes=1)
+        s.add(extract)
+        s.flush()
+        finding = QualityFinding(extract_id=extract.id, rule_code="Q04", severity="erreur",
+                                 record_key="J:1", id_jeune="1", field="sexe", value="X")
+        mark = QualityMark(mission_locale_id=ids["ml_b"], rule_code="Q04", record_key="J:1",
+                           kind="exception", comment="Justifié.")
+        s.add_all([finding, mark])
+        s.commit()
+        ids.update(quality_import=record.id, finding_b=finding.id, mark_b=mark.id)
+    return full_world
 
 
 def test_every_route_is_declared(app):

@@ -57,9 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.main import bp as main_bp
     from webapp.network import bp as network_bp
     from webapp.programme import bp as programme_bp
+    from webapp.quality import bp as quality_bp
     from webapp.training import bp as training_bp
 
-    for bp in (auth_bp, main_bp, network_bp, programme_bp, funding_bp, training_bp, admin_bp):
+    for bp in (auth_bp, main_bp, network_bp, programme_bp, funding_bp, training_bp, quality_bp,
+               admin_bp):
         app.register_blueprint(bp)
     errors.register(app)
     filters.register(app)

@@ -35,6 +35,19 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "oui", "on"}
 
 
+def _upload_limit_mb() -> int:
+    """``PARCOURS_MAX_UPLOAD_MB`` (default 1 024): beyond it an upload is refused with a 413."""
+    raw = os.environ.get("PARCOURS_MAX_UPLOAD_MB", "").strip()
+    try:
+        value = int(raw) if raw else 1024
+    except ValueError:
+        raise RuntimeError(
+            f"PARCOURS_MAX_UPLOAD_MB={raw!r} n'est pas un nombre entier de mégaoctets.") from None
+    if value < 1:
+        raise RuntimeError("PARCOURS_MAX_UPLOAD_MB doit valoir au moins 1.")
+    return value
+
+
 def load_config() -> dict:
     env = app_env()
     instance = instance_path()
@@ -63,4 +76,8 @@ def load_config() -> dict:
         "BOOTSTRAP_BTN_STYLE": "primary",
         "DASHBOARD_URL": os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8501"),
         "PROXY_FIX": _flag("PROXY_FIX", False),
+        # Parcours extracts: uploads are streamed to disk by werkzeug; larger requests get a
+        # French 413 page. Imports run on the huey worker ("inline": in the request, tests).
+        "MAX_CONTENT_LENGTH": _upload_limit_mb() * 1024 * 1024,
+        "PARCOURS_JOBS": os.environ.get("PARCOURS_JOBS", "huey").strip() or "huey",
     }

@@ -1,0 +1,60 @@
+"""Hand a committed import to the job runner.
+
+``PARCOURS_JOBS = "huey"`` (default): queue ``jobs.import_extract`` on the huey worker,
+so the request returns at once and a restart does not lose the import. ``"inline"``
+(tests, a single-process demo): run the import in the request, after the commit.
+Either way the outcome (done, refused with its French messages, failed) is recorded
+on the import itself, which the status page reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+
+from models.errors import DomainError
+from models.parcours.orm import ParcoursImport
+from webapp.extensions import db
+from webapp.quality.common import today
+from webapp.quality.uploads import forget
+
+log = logging.getLogger(__name__)
+
+
+def uploads_root() -> Path:
+    from models.parcours.jobs import uploads_folder
+
+    return uploads_folder()
+
+
+def dispatch(import_id: int, path: Path) -> None:
+    if current_app.config.get("PARCOURS_JOBS", "huey") == "inline":
+        _run_inline(import_id, path)
+        return
+    from models.parcours.jobs import import_extract
+
+    result = import_extract(import_id, str(path))
+    job_id = getattr(result, "id", None)
+    if job_id:
+        with db.engine.begin() as conn:
+            conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id)
+                         .values(job_id=str(job_id)[:64]))
+
+
+def _run_inline(import_id: int, path: Path) -> None:
+    from models.parcours.pipeline import run_import
+
+    try:
+        run_import(db.engine, import_id, path, today=today())
+    except DomainError as exc:  # refused: already recorded on the import
+        log.info("parcours import %s refused: %s", import_id, exc)
+    except Exception:  # failed: recorded as "échec" by the pipeline
+        log.exception("parcours import %s failed", import_id)
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id)
+                         .values(stored_path=None))
+        forget(path, uploads_root())
