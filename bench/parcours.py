@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -101,6 +100,15 @@ def prepare_database(url: str, workdir: Path) -> None:
     engine.dispose()
 
 
+def _proc_status_mb(field: str) -> float:
+    """A memory figure of this process from /proc (VmHWM = peak RSS since exec; the
+    ``ru_maxrss`` of a child keeps its parent's peak across fork + exec on Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def child_import(url: str, path: str, start: str, end: str) -> None:
     """Run in a child process: one import, then its duration and peak RSS as JSON."""
     from sqlalchemy.orm import Session
@@ -118,12 +126,12 @@ def child_import(url: str, path: str, start: str, end: str) -> None:
         session.add(record)
         session.commit()
         import_id = record.id
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = _proc_status_mb("VmRSS")
     started = time.perf_counter()
     outcome = run_import(engine, import_id, Path(path), today=TODAY, key=b"bench-key")
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "findings": outcome.findings,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "rss_mb": _proc_status_mb("VmHWM"),
                       "rss_before_mb": rss_before}))
 
 
@@ -262,7 +270,39 @@ def page_times(url: str, workdir: Path, n: int = 20) -> dict[str, float]:
         results["tableau de bord (requêtes)"] = median_time(dashboard_queries, n)
         db.session.remove()
         db.engine.dispose()
+    results.update(dashboard_page_times(url))
     return results
+
+
+def dashboard_page_times(url: str) -> dict[str, float]:
+    """The Streamlit page itself (script, queries, plotly figures) run headless by AppTest:
+    once with empty caches, then the median of reruns served from ``st.cache_data``."""
+    import logging
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    for name in ("streamlit", "streamlit.runtime"):  # "no runtime" warnings of bare mode
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ["DATABASE_URL"] = url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.text_input(key="login_email").input("admin@bench.fr")
+    at.text_input(key="login_password").input("mot-de-passe-bench")
+    at.button(key="login_submit").click()
+    at.run()
+    at.switch_page("views/qualite.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    st.cache_data.clear()
+    cold = median_time(at.run, 1)
+    warm = median_time(at.run, 5)
+    assert not at.exception and any("Qualité" in t.value for t in at.title)
+    os.environ.pop("DATABASE_URL", None)
+    return {"page tableau de bord (cache vide)": cold,
+            "page tableau de bord (cache chaud)": warm}
 
 
 # ---------------------------------------------------------------------------- main
