@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -335,7 +335,7 @@ def test_import_killed_before_the_switch_leaves_previous_data(engine, tmp_path, 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     script = textwrap.dedent(f"""
         import os
-        from datetime import date
+        from datetime import date, timedelta
         from pathlib import Path
         from sqlalchemy.orm import Session
         import models
@@ -357,7 +357,8 @@ def test_import_killed_before_the_switch_leaves_previous_data(engine, tmp_path, 
     assert count(engine, ParcoursExtract, status="staged") == 1  # rows written, not live
     [live] = current(engine)
     assert live.jeunes == 4
-    requeue = pipeline.cleanup_stale(engine)  # what the worker does at start-up
+    # what the worker's sweep does once the import has been quiet long enough
+    requeue = pipeline.cleanup_stale(engine, quiet_for=timedelta(0))
     assert len(requeue) == 1
     assert count(engine, ParcoursExtract, status="staged") == 0
     assert count(engine, PqJeune) == 4

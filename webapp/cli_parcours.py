@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models.audit import set_actor
-from models.errors import ValidationFailed
+from models.errors import DomainError, ValidationFailed
 from webapp.extensions import db
 
 
@@ -51,8 +51,9 @@ def register_parcours_cli(app: Flask) -> None:
         from models.parcours.services import create_import
 
         period_start, period_end = _french_date(start, "--from"), _french_date(end, "--to")
-        if (period_start is None or period_end is None) and period_from_name(path.name):
-            named = period_from_name(path.name)
+        name = path.resolve().name or str(path)  # `.` names the folder it stands for
+        if (period_start is None or period_end is None) and period_from_name(name):
+            named = period_from_name(name)
             assert named is not None
             period_start, period_end = period_start or named[0], period_end or named[1]
         if not path.exists():
@@ -60,7 +61,7 @@ def register_parcours_cli(app: Flask) -> None:
         session = db.session
         set_actor(session, None, via="cli")
         try:
-            record = create_import(session, actor=None, source_name=path.name,
+            record = create_import(session, actor=None, source_name=name,
                                    stored_path=str(path.resolve()), period_start=period_start,
                                    period_end=period_end, today=date.today())
         except ValidationFailed as exc:
@@ -84,6 +85,9 @@ def register_parcours_cli(app: Flask) -> None:
                 click.echo("", err=True)
                 _fail("Import refusé, rien n'a été enregistré :\n" + "\n".join(
                     f"- {m}" for m in exc.messages))
+            except DomainError as exc:  # e.g. no pseudonymisation key in production
+                click.echo("", err=True)
+                _fail(f"Import refusé, rien n'a été enregistré : {exc}")
         counts = outcome.counts
         click.echo(f"Import n° {record.id} terminé en {outcome.duration_ms / 1000:.1f} s : "
                    f"{len(outcome.extracts)} mission(s) locale(s), {counts.get('jeunes', 0)} "

@@ -226,6 +226,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_parcours_extract'))
     )
     with op.batch_alter_table('parcours_extract', schema=None) as batch_op:
+        batch_op.create_index('uq_parcours_extract_current', ['mission_locale_id', 'period_start', 'period_end'], unique=True, sqlite_where=sa.text("status = 'current'"), postgresql_where=sa.text("status = 'current'"))
         batch_op.create_index(batch_op.f('ix_parcours_extract_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_parcours_extract_mission_locale_id'), ['mission_locale_id'], unique=False)
         batch_op.create_index('ix_parcours_extract_ml_period', ['mission_locale_id', 'period_start', 'period_end'], unique=False)
@@ -280,6 +281,7 @@ def downgrade():
     op.drop_table('quality_rule_count')
     with op.batch_alter_table('parcours_extract', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_parcours_extract_status'))
+        batch_op.drop_index('uq_parcours_extract_current')
         batch_op.drop_index('ix_parcours_extract_ml_period')
         batch_op.drop_index(batch_op.f('ix_parcours_extract_mission_locale_id'))
         batch_op.drop_index(batch_op.f('ix_parcours_extract_import_id'))

@@ -141,7 +141,8 @@ def _in_set(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
         return None
     name = rule.params["field"]
     bad = df[~_normalised(df, name).isin(rule.params["allowed"])]
-    return _findings(bad, rule, _young_key(bad), name, _raw_or_empty(bad[name]), pseudo=True)
+    return _findings(bad, rule, _young_key(bad), name, _raw_or_empty(nz.clean(bad[name])),
+                     pseudo=True)
 
 
 def _not_in_set(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
@@ -149,7 +150,7 @@ def _not_in_set(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):
         return None
     name = rule.params["field"]
     bad = df[_normalised(df, name).isin(rule.params["forbidden"])]
-    return _findings(bad, rule, _young_key(bad), name, bad[name], pseudo=True)
+    return _findings(bad, rule, _young_key(bad), name, nz.clean(bad[name]), pseudo=True)
 
 
 def _commune_postal(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckContext):

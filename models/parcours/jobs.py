@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import Engine
 
 from models.database import make_engine
@@ -84,21 +84,41 @@ def uploads_folder() -> Path:
     return folder
 
 
-@huey.on_startup()
-def requeue_interrupted() -> None:
-    """Queue again the imports a crash or a restart left unfinished."""
+def requeue_interrupted() -> list[int]:
+    """Queue again the imports a crash or a restart left unfinished (quiet for 5 min)."""
+    from datetime import UTC, datetime
+
     from sqlalchemy.orm import Session
 
     from models.parcours.orm import ParcoursImport
 
     engine = _engine()
+    queued = []
     for import_id in cleanup_stale(engine):
         with Session(engine) as session:
             record = session.get(ParcoursImport, import_id)
-            if record is None or not record.stored_path:
+            if record is None:
                 continue
-            record.status, record.stage, record.progress = "en_attente", "Relancé", 0
-            session.commit()
             path = record.stored_path
-        log.info("parcours import %s queued again after a restart", import_id)
+            if not path or not Path(path).exists():
+                record.status, record.stage = "echec", "Échec"
+                record.message = ("L'import s'est interrompu et ses fichiers ne sont plus "
+                                  "disponibles : déposez l'extraction à nouveau.")
+                record.finished_at = datetime.now(UTC)
+                session.commit()
+                continue
+        log.info("parcours import %s queued again after an interruption", import_id)
         import_extract(import_id, path)
+        queued.append(import_id)
+    return queued
+
+
+@huey.on_startup()
+def sweep_at_startup() -> None:
+    requeue_interrupted()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def sweep_every_five_minutes() -> None:
+    """Imports interrupted just before a restart look alive at start-up: catch them later."""
+    requeue_interrupted()

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -127,6 +128,11 @@ class ParcoursExtract(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {EXTRACT_STATUSES}", name="status_known"),
         Index("ix_parcours_extract_ml_period", "mission_locale_id", "period_start", "period_end"),
+        # at most one current extract per mission locale and period (backstop of the
+        # switch-over's lock)
+        Index("uq_parcours_extract_current", "mission_locale_id", "period_start", "period_end",
+              unique=True, sqlite_where=text("status = 'current'"),
+              postgresql_where=text("status = 'current'")),
     )
 
 

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from models.errors import DomainError
 from models.network.orm import MissionLocale
 from models.parcours import engine as checks
 from models.parcours import normalise as nz
@@ -58,6 +59,8 @@ MAX_ID_LENGTH = 40
 SQLITE_CACHE_KIB = 131072  # 128 MiB page cache while loading: index pages stay in memory
 
 Progress = Callable[[str, int], None]
+# A running import touches its row at every chunk (a few seconds apart at most).
+STALE_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -176,6 +179,19 @@ def _structural_checks(info: FileInfo, chunk: pd.DataFrame, run: _Run) -> None:
         raise ImportRefused(problems)
 
 
+def _refuse_repeated_young(info: FileInfo, chunk: pd.DataFrame,
+                           ctx: checks.CheckContext) -> None:
+    """One row per young person per mission locale: a repeated id_jeune refuses the file."""
+    repeated = chunk.duplicated(["code_ml", "id_jeune"], keep="first").to_numpy() \
+        | ctx.is_known(chunk["code_ml"], chunk["id_jeune"])
+    if repeated.any():
+        first = chunk[repeated].iloc[0]
+        raise ImportRefused([
+            f"{info.member}, ligne {first['line']} : le jeune id_jeune {first['id_jeune']} de "
+            f"la mission locale {first['code_ml']} figure déjà plus haut dans le fichier. "
+            "Chaque jeune ne doit y figurer qu'une fois : supprimez les lignes en double."])
+
+
 def _prepare(file: str, chunk: pd.DataFrame, run: _Run, *,
              pseudonymise: bool = True) -> pd.DataFrame:
     """Add the parsed columns (``<field>__d`` dates, ``<field>__n`` normalised values)."""
@@ -200,7 +216,9 @@ def _prepare(file: str, chunk: pd.DataFrame, run: _Run, *,
                                           chunk["date_premier_accueil__d"])
         chunk["pseudo"] = pseudonyms(run.key, chunk["nom"], chunk["prenom"],
                                      nz.iso_dates(chunk["date_naissance__d"]),
-                                     chunk["date_naissance"]) if pseudonymise else ""
+                                     chunk["date_naissance"],
+                                     chunk["code_ml"] + "|" + chunk["id_jeune"]) \
+            if pseudonymise else ""
     elif file == "dispositifs":
         chunk["dispositif__n"] = nz.upper(chunk["dispositif"])
     return chunk
@@ -319,12 +337,27 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
     Raises ``ImportRefused`` (after recording it) when the files cannot be read.
     """
     started = time.perf_counter()
+    # Claim the import: only one runner moves it from "en attente" to "en cours" (a job
+    # queued twice, or a sweep racing a slow queue, then does nothing).
+    with engine.begin() as conn:
+        claimed = conn.execute(update(ParcoursImport).where(
+            ParcoursImport.id == import_id, ParcoursImport.status == "en_attente").values(
+            status="en_cours", started_at=_now(), progress=1, stage="Lecture des fichiers",
+            message="")).rowcount
+    if not claimed:
+        with Session(engine) as session:
+            if session.get(ParcoursImport, import_id) is None:
+                raise LookupError(f"import {import_id} introuvable")
+        return ImportOutcome(import_id=import_id)
+    try:
+        key = key if key is not None else pseudonym_key()
+    except DomainError as exc:  # production without PARCOURS_PSEUDO_KEY
+        _set_status(engine, import_id, status="refuse", message=str(exc), stage="Import refusé",
+                    finished_at=_now(), duration_ms=int((time.perf_counter() - started) * 1000))
+        raise
     with Session(engine) as session:
         record = session.get(ParcoursImport, import_id)
-        if record is None:
-            raise LookupError(f"import {import_id} introuvable")
-        if record.finished:
-            return ImportOutcome(import_id=import_id)
+        assert record is not None
         version = current_version(session)
         rules = [checks.RuleSpec(r.code, r.kind, r.severity, dict(r.params))
                  for r in session.scalars(select(CharterRule).where(
@@ -332,8 +365,6 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
         ml_ids = {code.upper(): ml_id for code, ml_id in session.execute(
             select(MissionLocale.code, MissionLocale.id))}
         period_start, period_end = record.period_start, record.period_end
-        record.status, record.started_at, record.progress = "en_cours", _now(), 1
-        record.stage, record.message = "Lecture des fichiers", ""
         record.charter_version_id = version.id
         version_id = version.id
         session.commit()
@@ -344,7 +375,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
             progress(stage, percent)
 
     run = _Run(import_id=import_id, period_start=period_start, period_end=period_end,
-               today=today, key=key if key is not None else pseudonym_key(), ml_ids=ml_ids,
+               today=today, key=key, ml_ids=ml_ids,
                rules=rules, charter_version_id=version_id)
     try:
         outcome = _run(engine, run, path, chunk_rows, report)
@@ -396,6 +427,7 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
                 _ensure_extracts(engine, chunk["code_ml"].unique(), run)
                 prepared = _prepare(info.name, chunk, run)
                 if info.name == "jeunes":
+                    _refuse_repeated_young(info, prepared, ctx)
                     ctx.add_known(prepared["code_ml"], prepared["id_jeune"])
                 found = checks.row_findings(run.rules, info.name, prepared, ctx)
                 if info.name == "evenements":
@@ -422,6 +454,9 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
             found = checks.set_findings(run.rules, conn, set_ctx)
             _store_findings(conn, found, run)
         report("Calcul des scores", 95)
+        notices.extend(f"{info.member} : des lignes comptent un champ de plus que l'en-tête "
+                       "(souvent un « ; » final) ; ce champ a été ignoré."
+                       for info in infos if info.surplus_fields)
         if run.excel_dates:
             notices.append(f"{run.excel_dates} date(s) au format numérique d'Excel (par exemple "
                            "44927) converties en dates : vérifiez le format des colonnes de "
@@ -441,6 +476,13 @@ def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict
     """The switch-over: one transaction makes this import's extracts the current ones."""
     extract_ids = list(run.extracts.values())
     with engine.begin() as conn:
+        # Serialise switch-overs of the same missions locales (two imports of one ML and
+        # period finishing together). SQLite: the UPDATE below takes the database write
+        # lock before the current extracts are read. PostgreSQL: lock the ML rows.
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(MissionLocale.id).where(
+                MissionLocale.id.in_([run.ml_ids[c] for c in run.extracts]))
+                .order_by(MissionLocale.id).with_for_update())
         for code, extract_id in run.extracts.items():
             conn.execute(update(ParcoursExtract).where(ParcoursExtract.id == extract_id).values(
                 **run.counts[code]))
@@ -487,18 +529,24 @@ def _discard_staged(engine: Engine, import_id: int) -> None:
             conn.execute(delete(ParcoursExtract).where(ParcoursExtract.id.in_(ids)))
 
 
-def cleanup_stale(engine: Engine) -> list[int]:
+def cleanup_stale(engine: Engine, *, quiet_for: timedelta = STALE_AFTER) -> list[int]:
     """After a crash: drop rows of replaced extracts and of staged extracts whose import died.
 
-    Returns the ids of imports that were running and must be queued again.
+    An import is dead when it has been "en cours" or "en attente" without any sign of
+    life (its row is touched at every progress step) for ``quiet_for``: one running in
+    another process right now is left alone. Dead "en cours" imports go back to "en
+    attente". Returns the ids of the imports to queue again.
     """
+    limit = _now() - quiet_for
     with engine.begin() as conn:
         replaced = conn.scalars(select(ParcoursExtract.id).where(
             ParcoursExtract.status == "replaced",
             select(PqJeune.id).where(PqJeune.extract_id == ParcoursExtract.id).exists())).all()
         interrupted = conn.scalars(select(ParcoursImport.id).where(
-            ParcoursImport.status.in_(["en_attente", "en_cours"]))).all()
+            ParcoursImport.status.in_(["en_attente", "en_cours"]),
+            ParcoursImport.updated_at < limit)).all()
     _drop_rows(engine, list(replaced))
     for import_id in interrupted:
         _discard_staged(engine, import_id)
+        _set_status(engine, import_id, status="en_attente", stage="Relancé", progress=0)
     return list(interrupted)

@@ -54,14 +54,21 @@ def _normalise(series: pd.Series) -> list[str]:
 
 
 def pseudonyms(key: bytes, nom: pd.Series, prenom: pd.Series,
-               birth_iso: list[str | None], birth_raw: pd.Series) -> list[str]:
-    """128-bit hex pseudonyms, one per row (the birth date as ISO when valid, else raw)."""
+               birth_iso: list[str | None], birth_raw: pd.Series,
+               record: pd.Series) -> list[str]:
+    """128-bit hex pseudonyms, one per row (the birth date as ISO when valid, else raw).
+
+    A row with neither name nor first name has no identity to compare: it gets a
+    pseudonym of its own record (``record`` = "code_ml|id_jeune"), so such rows are never
+    taken for duplicates of each other.
+    """
     noms = _normalise(nom)
     prenoms = _normalise(prenom)
     raws = birth_raw.fillna("").astype(str).str.strip().tolist()
+    records = record.tolist()
     out = []
     new = hmac.new
-    for n, p, iso, raw in zip(noms, prenoms, birth_iso, raws, strict=True):
-        message = f"{n}|{p}|{iso or raw}".encode()
-        out.append(new(key, message, hashlib.sha256).hexdigest()[:32])
+    for n, p, iso, raw, rec in zip(noms, prenoms, birth_iso, raws, records, strict=True):
+        message = f"{n}|{p}|{iso or raw}" if n or p else f"~sans-identite|{rec}"
+        out.append(new(key, message.encode(), hashlib.sha256).hexdigest()[:32])
     return out

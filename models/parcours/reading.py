@@ -14,7 +14,9 @@ import hashlib
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,15 @@ CHUNK_ROWS = 200_000
 SCAN_BYTES = 1 << 20
 # Bytes Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor 1252.
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# What zipfile raises for an encrypted, truncated or corrupted member.
+ARCHIVE_ERRORS = (RuntimeError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError)
+
+
+def _damaged(info: FileInfo, exc: BaseException) -> str:
+    what = "protégé par un mot de passe" if "encrypt" in str(exc).lower() \
+        or "password" in str(exc).lower() else "endommagé"
+    return (f"{info.member} : fichier {what} dans l'archive, illisible. Refaites l'archive "
+            "ZIP sans mot de passe à partir des fichiers d'origine et déposez-la à nouveau.")
 
 
 def header_key(name: str) -> str:
@@ -66,6 +77,7 @@ class FileInfo:
     columns: list[str] = field(default_factory=list)  # raw header names, in order
     mapping: dict[str, str] = field(default_factory=dict)  # raw name → canonical name
     ignored: list[str] = field(default_factory=list)
+    surplus_fields: bool = False  # rows longer than the header (the surplus is dropped)
 
 
 class Source:
@@ -75,12 +87,20 @@ class Source:
         self.path = path
         self._zip: zipfile.ZipFile | None = None
         self.members: dict[str, tuple[str, Callable[[], IO[bytes]]]] = {}
+        twice: list[str] = []
+
+        def add(stem: str, name: str, opener: Callable[[], IO[bytes]]) -> None:
+            if stem in self.members:
+                twice.append(f"{self.members[stem][0]} et {name}")
+                return
+            self.members[stem] = (name, opener)
+
         if path.is_dir():
             for child in sorted(path.iterdir()):
                 stem = child.name.lower().removesuffix(".csv")
                 if child.is_file() and child.name.lower().endswith(".csv") \
                         and stem in MANDATORY:
-                    self.members[stem] = (child.name, lambda c=child: c.open("rb"))
+                    add(stem, child.name, lambda c=child: c.open("rb"))
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -96,10 +116,16 @@ class Source:
                     continue
                 if base.startswith("._"):  # macOS resource forks
                     continue
-                self.members[stem] = (info.filename,
-                                      lambda n=info.filename: self._zip.open(n))  # type: ignore[union-attr]
+                add(stem, info.filename,
+                    lambda n=info.filename: self._zip.open(n))  # type: ignore[union-attr]
         else:
             raise ImportRefused([f"{path} : fichier ou dossier introuvable."])
+        if twice:
+            self.close()
+            raise ImportRefused([
+                f"{path.name} contient deux fois le même fichier ({pair}) : gardez-en un seul "
+                "(les noms ne tiennent pas compte des majuscules ni des dossiers)."
+                for pair in twice])
         if "jeunes" not in self.members:
             where = "L'archive" if self._zip is not None else "Le dossier"
             raise ImportRefused([
@@ -127,8 +153,18 @@ def inspect(info: FileInfo) -> list[str]:
     undefined_1252 = False
     head = b""
     size = 0
-    with info.opener() as stream:
-        while chunk := stream.read(SCAN_BYTES):
+    try:
+        stream = info.opener()
+    except ARCHIVE_ERRORS as exc:
+        return [_damaged(info, exc)]
+    with stream:
+        while True:
+            try:
+                chunk = stream.read(SCAN_BYTES)
+            except ARCHIVE_ERRORS as exc:
+                return [_damaged(info, exc)]
+            if not chunk:
+                break
             digest.update(chunk)
             if b"\x00" in chunk:
                 info.sha256 = ""
@@ -208,6 +244,20 @@ def _read_header(info: FileInfo, header_line: str) -> list[str]:
 _TOKENIZE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
+def _noting_surplus(reader, info: FileInfo) -> Iterator[pd.DataFrame]:
+    """pandas warns (instead of failing) when rows carry a trailing field the header lacks,
+    the habit of some exports: note it for the import's notices."""
+    while True:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            chunk = next(reader, None)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            info.surplus_fields = True
+        if chunk is None:
+            return
+        yield chunk
+
+
 def read_chunks(info: FileInfo,
                 chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
     """(chunk, bytes read so far): text columns named canonically, ``line`` = line number.
@@ -220,10 +270,11 @@ def read_chunks(info: FileInfo,
         text = io.TextIOWrapper(stream, encoding=info.encoding, newline="")
         reader = pd.read_csv(
             text, sep=info.separator, dtype=str, keep_default_na=False, na_filter=False,
-            chunksize=chunk_rows, engine="c",
-            skip_blank_lines=True, quotechar='"')
+            chunksize=chunk_rows, engine="c", index_col=False,
+            # blank lines are kept (then dropped below) so line numbers stay true
+            skip_blank_lines=False, quotechar='"')
         try:
-            for chunk in reader:
+            for chunk in _noting_surplus(reader, info):
                 # every column is parsed (so a row with a stray separator is caught), only
                 # the known ones are kept
                 chunk = chunk[[c for c in chunk.columns if c in info.mapping]].rename(
@@ -252,5 +303,7 @@ def read_chunks(info: FileInfo,
         except UnicodeDecodeError as exc:
             raise ImportRefused([f"{info.member} : encodage illisible. Enregistrez le fichier en "
                                  "« CSV UTF-8 » et déposez-le à nouveau."]) from exc
+        except ARCHIVE_ERRORS as exc:
+            raise ImportRefused([_damaged(info, exc)]) from exc
     finally:
         stream.close()

@@ -10,6 +10,7 @@ on the import itself, which the status page reads.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -22,6 +23,9 @@ from webapp.quality.common import today
 from webapp.quality.uploads import forget
 
 log = logging.getLogger(__name__)
+QUEUE_DOWN = ("La file des tâches de fond est indisponible : l'import n'a pas pu être lancé "
+              "et rien n'a été enregistré. Réessayez dans quelques minutes ; si cela dure, "
+              "prévenez l'administrateur (travailleur des imports, HUEY_REDIS_URL).")
 
 
 def uploads_root() -> Path:
@@ -36,7 +40,16 @@ def dispatch(import_id: int, path: Path) -> None:
         return
     from models.parcours.jobs import import_extract
 
-    result = import_extract(import_id, str(path))
+    try:
+        result = import_extract(import_id, str(path))
+    except Exception:  # queue unreachable (Redis down, huey.db locked): say so, keep nothing
+        log.exception("parcours import %s could not be queued", import_id)
+        with db.engine.begin() as conn:
+            conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(
+                status="echec", stage="Échec", stored_path=None,
+                finished_at=datetime.now(UTC), message=QUEUE_DOWN))
+        forget(path, uploads_root())
+        return
     job_id = getattr(result, "id", None)
     if job_id:
         with db.engine.begin() as conn:

@@ -29,6 +29,7 @@ from webapp.quality.forms import SettingsForm
 from webapp.unit_of_work import attempt
 
 STATUS_ORDER = {RED: 0, AMBER: 1, GREEN: 2, NONE: 3}
+INDEX_KEYS = ("tri", "ordre", "statut", "departement", "anciennes")
 
 
 @dataclass
@@ -89,7 +90,8 @@ def index():
              if (not status or ln.status == status)
              and (not departement or ln.departement == departement)
              and (not stale_only or ln.stale)]
-    args = {k: v for k, v in request.args.items() if k not in ("page",)}
+    # only the page's own keys reach url_for (``?endpoint=`` or ``?_method=`` would break it)
+    args = {k: v for k, v in request.args.items() if k in INDEX_KEYS}
     return render_template(
         "quality/index.html", lines=sort_lines(shown, sort, direction), total=len(lines),
         summary=queries.regional_summary(lines), rules=rules,

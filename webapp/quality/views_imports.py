@@ -27,6 +27,7 @@ IMPORT_STATUS_LABELS = {
     "en_attente": "En attente", "en_cours": "En cours", "termine": "Terminé",
     "refuse": "Refusé", "echec": "Échec",
 }
+IMPORT_KEYS = ("statut", "tri", "ordre", "par_page")
 IMPORT_SORTS = {
     "date": ParcoursImport.created_at,
     "periode": ParcoursImport.period_end,
@@ -108,6 +109,8 @@ def imports():
         stmt = stmt.where(ParcoursImport.status == status)
     listing = list_page(stmt, IMPORT_SORTS, "date", default_direction="desc",
                         tiebreak=ParcoursImport.id.desc())
+    # only the page's own keys reach url_for (``?endpoint=`` or ``?_method=`` would break it)
+    listing.args = {k: v for k, v in listing.args.items() if k in IMPORT_KEYS}
     ids = [r.id for r in listing.items]
     ml_counts = dict(db.session.execute(
         select(ParcoursExtract.import_id, func.count(ParcoursExtract.id))

@@ -7,7 +7,7 @@ the next import of the same record and stop counting against the score.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -91,6 +91,9 @@ def ml_detail(ml_id: int):
     if extract is not None:
         stmt = queries.findings_select(extract.id, **_filters())
         listing = list_page(stmt, FINDING_SORTS, "regle", tiebreak=QualityFinding.id)
+        # only the page's own keys reach url_for: ``?ml_id=`` (export links), ``?endpoint=``
+        # or ``?_method=`` would otherwise break the page
+        listing.args = {k: v for k, v in listing.args.items() if k in RETURN_KEYS}
         marks = marks_for(ml.id, listing.items)
     return render_template(
         "quality/ml.html", ml=ml, line=line, extract=extract, extracts=extracts,
@@ -104,7 +107,7 @@ def ml_detail(ml_id: int):
 
 
 def _retour_query() -> str:
-    return "&".join(f"{k}={v}" for k, v in request.args.items() if k in RETURN_KEYS)
+    return urlencode([(k, v) for k, v in request.args.items() if k in RETURN_KEYS])
 
 
 def _back_to(ml_id: int, retour: str | None):
