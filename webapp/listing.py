@@ -54,5 +54,8 @@ def list_page(stmt: Select, sortable: dict[str, Any], default_sort: str,
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     if page > 1 and not pagination.items and pagination.pages:
         pagination = db.paginate(stmt, page=pagination.pages, per_page=per_page, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    # Kept for the sort and page links. Names url_for takes for itself (``endpoint``,
+    # ``_method``, ``_external``…) would break those links: they are dropped.
+    args = {k: v for k, v in request.args.items()
+            if k not in ("page", "endpoint", "values") and not k.startswith("_")}
     return Listing(pagination, sort, direction, args)
