@@ -144,6 +144,16 @@ def test_excel_serial_dates_are_converted_with_a_notice(engine, tmp_path):
     assert any("44927" in n for n in outcome.notices)
 
 
+def test_dates_with_a_midnight_time_are_read(engine, tmp_path):
+    folder = write_extract(tmp_path / "t", jeunes=[jeune(naissance="03/04/2005 00:00:00",
+                                                        accueil="2026-02-01 00:00")])
+    outcome = do_import(engine, folder)
+    assert outcome.findings == 0
+    with Session(engine) as session:
+        stored = session.scalar(select(PqJeune))
+        assert (stored.birth_year, stored.date_premier_accueil) == (2005, date(2026, 2, 1))
+
+
 def test_trailing_empty_lines_are_ignored(engine, tmp_path):
     folder = write_extract(tmp_path / "t", jeunes=[*clean_young(2), "", ";;;;;;;;;;;;;;;", ""])
     outcome = do_import(engine, folder)

@@ -35,6 +35,8 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, int]:
     Anything else — or a date before 1900 / after 2100 — is NaT.
     """
     text = clean(series)
+    if text.str.contains(":", regex=False).any():  # "03/04/2005 00:00:00" from some exports
+        text = text.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)
     result = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
     missing = result.isna() & (text != "")
     excel = 0
