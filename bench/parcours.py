@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANIMARESEAU_ENV", "test")
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # bare-mode AppTest warnings
 
 FILES = ("jeunes", "evenements", "situations", "dispositifs")
 PERIOD_1 = (date(2026, 1, 1), date(2026, 9, 30))
