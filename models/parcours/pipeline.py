@@ -13,7 +13,6 @@ own transactions because it must commit in steps.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -23,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -33,6 +30,7 @@ from models.errors import DomainError
 from models.network.orm import MissionLocale
 from models.parcours import engine as checks
 from models.parcours import normalise as nz
+from models.parcours.bulk import bulk_insert, iso_date_series, none_if_empty, nullable
 from models.parcours.charter import CURRENT_NIVEAUX, OLD_NIVEAUX, current_version
 from models.parcours.errors import ImportRefused
 from models.parcours.orm import (
@@ -56,7 +54,6 @@ ROW_TABLES = {"jeunes": PqJeune, "evenements": PqEvenement, "situations": PqSitu
               "dispositifs": PqDispositif}
 LOGEMENTS = {"PARENTS", "AUTONOME", "HEBERGE", "FOYER", "SANS", "AUTRE"}
 MAX_ID_LENGTH = 40
-SQLITE_CACHE_KIB = 131072  # 128 MiB page cache while loading: index pages stay in memory
 
 Progress = Callable[[str, int], None]
 # A running import touches its row at every chunk (a few seconds apart at most).
@@ -80,49 +77,6 @@ def _now() -> datetime:
 def _set_status(engine: Engine, import_id: int, **values) -> None:
     with engine.begin() as conn:
         conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(**values))
-
-
-# --- bulk writing ------------------------------------------------------------------------
-def bulk_insert(conn: Connection, table, frame: pd.DataFrame) -> None:
-    """Insert a DataFrame fast: COPY on PostgreSQL, executemany on SQLite.
-
-    Columns must already be plain values: str/None, ISO date strings, bool/None, ints.
-    """
-    if frame.empty:
-        return
-    columns = list(frame.columns)
-    if conn.dialect.name == "postgresql":
-        # pyarrow writes CSV in C++ (pandas' to_csv is several times slower); an unquoted
-        # empty field is NULL for COPY, strings are quoted.
-        buffer = io.BytesIO()
-        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer,
-                         pa_csv.WriteOptions(include_header=False))
-        cursor = conn.connection.dbapi_connection.cursor()
-        cols = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f"COPY {table.__tablename__} ({cols}) FROM STDIN WITH (FORMAT csv)") \
-                as copy:
-            copy.write(buffer.getvalue())
-        return
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    placeholders = ", ".join("?" for _ in columns)
-    data = [frame[c].tolist() for c in columns]
-    conn.exec_driver_sql(
-        f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) "  # noqa: S608 (ORM names)
-        f"VALUES ({placeholders})",
-        list(zip(*data, strict=True)))
-
-
-def _none_if_empty(series: pd.Series) -> pd.Series:
-    return series.where(series != "", None)
-
-
-def _nullable(series: pd.Series) -> pd.Series:
-    """Object Series with None for NA (ints stay ints)."""
-    return series.astype(object).where(series.notna(), None)
-
-
-def _dates(series: pd.Series) -> pd.Series:
-    return pd.Series(nz.iso_dates(series), index=series.index, dtype=object)
 
 
 # --- per-file normalisation ---------------------------------------------------------------
@@ -245,10 +199,10 @@ def _rows(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
             "departement": dept.where(dept != "", None),
             "qpv": nz.parse_bool(chunk["qpv"]), "zrr": nz.parse_bool(chunk["zrr"]),
             "niveau_formation": niveau,
-            "birth_year": _nullable(birth.dt.year.astype("Int16")),
-            "birth_month": _nullable(birth.dt.month.astype("Int16")),
-            "age_premier_accueil": _nullable(chunk["age"]),
-            "date_premier_accueil": _dates(chunk["date_premier_accueil__d"]),
+            "birth_year": nullable(birth.dt.year.astype("Int16")),
+            "birth_month": nullable(birth.dt.month.astype("Int16")),
+            "age_premier_accueil": nullable(chunk["age"]),
+            "date_premier_accueil": iso_date_series(chunk["date_premier_accueil__d"]),
             "logement": logement.where(logement.isin(LOGEMENTS), None),
             "permis_b": nz.parse_bool(chunk["permis_b"]),
             "vehicule": nz.parse_bool(chunk["vehicule"]),
@@ -257,23 +211,23 @@ def _rows(file: str, chunk: pd.DataFrame, run: _Run) -> pd.DataFrame:
     if file == "evenements":
         return pd.DataFrame({
             "extract_id": extract, "id_jeune": chunk["id_jeune"],
-            "date_evenement": _dates(chunk["date_evenement__d"]),
-            "type": _none_if_empty(nz.upper(chunk["type"]).str[:12]),
-            "thematique": _none_if_empty(nz.upper(chunk["thematique"]).str[:12]),
+            "date_evenement": iso_date_series(chunk["date_evenement__d"]),
+            "type": none_if_empty(nz.upper(chunk["type"]).str[:12]),
+            "thematique": none_if_empty(nz.upper(chunk["thematique"]).str[:12]),
         })
     if file == "situations":
         return pd.DataFrame({
             "extract_id": extract, "id_jeune": chunk["id_jeune"],
-            "type_situation": _none_if_empty(nz.upper(chunk["type_situation"]).str[:20]),
-            "date_debut": _dates(chunk["date_debut__d"]),
-            "date_fin": _dates(chunk["date_fin__d"]),
+            "type_situation": none_if_empty(nz.upper(chunk["type_situation"]).str[:20]),
+            "date_debut": iso_date_series(chunk["date_debut__d"]),
+            "date_fin": iso_date_series(chunk["date_fin__d"]),
         })
     return pd.DataFrame({
         "extract_id": extract, "id_jeune": chunk["id_jeune"],
-        "dispositif": _none_if_empty(chunk["dispositif__n"].str[:20]),
-        "date_entree": _dates(chunk["date_entree__d"]),
-        "date_sortie": _dates(chunk["date_sortie__d"]),
-        "motif_sortie": _none_if_empty(nz.clean(chunk["motif_sortie"]).str[:100]),
+        "dispositif": none_if_empty(chunk["dispositif__n"].str[:20]),
+        "date_entree": iso_date_series(chunk["date_entree__d"]),
+        "date_sortie": iso_date_series(chunk["date_sortie__d"]),
+        "motif_sortie": none_if_empty(nz.clean(chunk["motif_sortie"]).str[:100]),
     })
 
 
@@ -284,8 +238,8 @@ def _store_activity(engine: Engine, run: _Run) -> None:
     rows = pd.DataFrame({
         "extract_id": activity["code_ml"].map(run.extracts),
         "id_jeune": activity["id_jeune"],
-        "first_event": _dates(activity["first"]),
-        "last_event": _dates(activity["last"]),
+        "first_event": iso_date_series(activity["first"]),
+        "last_event": iso_date_series(activity["last"]),
         "events": activity["events"].astype(int),
     }).sort_values(["extract_id", "id_jeune"])
     with engine.begin() as conn:
