@@ -49,7 +49,22 @@ SHARED_FIXTURES = (dash,)
 
 PAGE = "views/qualite.py"
 NNBSP, NBSP = "\u202f", "\u00a0"
-TODAY = date.today()  # the dashboard judges staleness against the real date
+TODAY = date(2026, 11, 23)  # the dashboard's "today", frozen below
+
+
+class _FrozenDate(date):
+    """``date`` whose today() is TODAY: staleness must not depend on the day CI runs."""
+
+    @classmethod
+    def today(cls):
+        return TODAY
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    import dashboard.data
+
+    monkeypatch.setattr(dashboard.data, "date", _FrozenDate)
 FIRST = (date(2026, 1, 1), date(2026, 6, 30))
 SECOND = (date(2026, 1, 1), date(2026, 9, 30))
 REFUSAL = ("Cette page est réservée à l'équipe de l'ARML, au comité de pilotage et aux "
