@@ -169,3 +169,34 @@ def test_every_charter_rule_names_a_known_kind():
     kinds = {r["kind"] for r in VERSION_1["rules"]}
     assert kinds <= set(ROW_KINDS) | set(SET_KINDS)
     assert [r["code"] for r in VERSION_1["rules"]] == list(RULES)
+
+
+def test_a_mark_set_at_the_same_instant_by_someone_else_is_updated(engine, tmp_path,
+                                                                   monkeypatch):
+    """Two team members mark the same record at once: the second updates, never a 500."""
+    from models.parcours import services
+    from models.parcours.orm import QualityMark
+
+    generate_extract(tmp_path, jeunes=300, seed=8, defect_rate=0.03,
+                     missions_locales=MLS, period=PERIOD, today=TODAY)
+    do_import(engine, tmp_path)
+    with Session(engine) as session:
+        finding = session.scalars(select(QualityFinding).where(
+            QualityFinding.rule_code == "Q04")).first()
+        set_mark(session, actor=None, finding_id=finding.id, kind="acquitte",
+                 comment="Vu en réunion")
+        session.commit()
+        original = services._existing_mark
+        calls = {"n": 0}
+
+        def not_yet(*args):  # the second person read before the first one's commit
+            calls["n"] += 1
+            return None if calls["n"] == 1 else original(*args)
+
+        monkeypatch.setattr(services, "_existing_mark", not_yet)
+        set_mark(session, actor=None, finding_id=finding.id, kind="exception",
+                 comment="Dérogation accordée")
+        session.commit()
+        marks = session.scalars(select(QualityMark)).all()
+        assert [(m.kind, m.comment) for m in marks] == [("exception", "Dérogation accordée")]
+        assert calls["n"] == 2

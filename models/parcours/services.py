@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.errors import Errors, PermissionDenied, ValidationFailed
@@ -66,6 +67,14 @@ def _current_extracts_of(session: Session, mission_locale_id: int) -> list[int]:
         ParcoursExtract.status == "current")))
 
 
+def _existing_mark(session: Session, mission_locale_id: int,
+                   finding: QualityFinding) -> QualityMark | None:
+    return session.scalar(select(QualityMark).where(
+        QualityMark.mission_locale_id == mission_locale_id,
+        QualityMark.rule_code == finding.rule_code,
+        QualityMark.record_key == finding.record_key))
+
+
 def set_mark(session: Session, *, actor: Any, finding_id: int, kind: str,
              comment: str) -> QualityMark:
     """Acknowledge a finding or accept it as an exception; carries over to later imports."""
@@ -85,14 +94,17 @@ def set_mark(session: Session, *, actor: Any, finding_id: int, kind: str,
     errors.raise_if_any()
     extract = session.get(ParcoursExtract, finding.extract_id)
     assert extract is not None
-    mark = session.scalar(select(QualityMark).where(
-        QualityMark.mission_locale_id == extract.mission_locale_id,
-        QualityMark.rule_code == finding.rule_code,
-        QualityMark.record_key == finding.record_key))
+    mark = _existing_mark(session, extract.mission_locale_id, finding)
     if mark is None:
         mark = QualityMark(mission_locale_id=extract.mission_locale_id,
-                           rule_code=finding.rule_code, record_key=finding.record_key)
-        session.add(mark)
+                           rule_code=finding.rule_code, record_key=finding.record_key,
+                           kind=kind, comment=comment)
+        try:
+            with session.begin_nested():  # someone may mark the same record at this instant
+                session.add(mark)
+        except IntegrityError:
+            mark = _existing_mark(session, extract.mission_locale_id, finding)
+            assert mark is not None
     mark.kind, mark.comment = kind, comment
     mark.marked_by_id = getattr(actor, "id", None)
     flush(session)
