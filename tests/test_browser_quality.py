@@ -110,8 +110,8 @@ def test_team_uploads_reads_the_table_and_qualifies_a_finding(
     page.set_input_files("input[name=files]", str(archive))
     page.get_by_role("button", name="Importer").click()
     expect(page.locator("#statut-import")).to_have_text("Terminé")
-    expect(page.get_by_text("Période lue dans le nom de l'archive : du 01/01/2026 au "
-                            "30/09/2026.")).to_be_visible()
+    expect(page.get_by_text("Période lue dans le nom de l'archive : du 1er janvier 2026 au "
+                            "30 septembre 2026.")).to_be_visible()
     expect(page.locator("#extraits tbody tr")).to_have_count(5)
     expect(page.locator("#fichiers")).to_contain_text("evenements.csv")
     page.screenshot(path=shots / "60-qualite-import-termine.png", full_page=True)

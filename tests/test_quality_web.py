@@ -187,7 +187,8 @@ def test_the_period_is_read_from_the_zip_name_when_left_empty(app, as_role, tmp_
         assert (record.period_start, record.period_end) == (date(2026, 1, 1), date(2026, 6, 30))
         assert record.status == "termine"
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Période lue dans le nom de l&#39;archive : du 01/01/2026 au 30/06/2026" in follow
+    assert ("Période lue dans le nom de l&#39;archive : du 1er janvier 2026 au 30 juin 2026"
+            in follow)
 
 
 def test_bad_uploads_are_explained_in_french_and_nothing_is_saved(app, as_role, tmp_path):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from models.accounts.orm import User
-from models.formatting import format_number
+from models.formatting import format_date, format_number
 from models.parcours import queries
 from models.parcours.orm import IMPORT_STATUSES, ParcoursExtract, ParcoursImport
 from models.parcours.rules import period_from_name
@@ -77,7 +77,7 @@ def import_new():
                 db.session.commit()  # nothing held open while the import writes
                 if from_name is not None:
                     flash("Période lue dans le nom de l'archive : du "
-                          f"{start:%d/%m/%Y} au {end:%d/%m/%Y}.", "info")
+                          f"{format_date(start)} au {format_date(end)}.", "info")
                 dispatch(import_id, _path(path))
                 return redirect(url_for("quality.import_detail", import_id=import_id))
     return render_template("quality/import_form.html", form=form)
