@@ -160,8 +160,9 @@ def recheck(folder: Path, du: date, au: date, today: date) -> dict[str, set]:
         if (m, i) not in known}
 
     out = e[e["when"].isna() | (e["when"] < pd.Timestamp(du)) | (e["when"] > pd.Timestamp(au))]
-    found["Q17"] = {(m, i, f"E:{i}:{raw}:{line + 2}") for m, i, raw, line in zip(
-        out["code_ml"], out["id_jeune"], out["date_evenement"], out.index, strict=True)}
+    found["Q17"] = {(m, i, f"E:{i}:{raw}:{kind}:{theme}") for m, i, raw, kind, theme in zip(
+        out["code_ml"], out["id_jeune"], out["date_evenement"], out["type"], out["thematique"],
+        strict=True)}
     return found
 
 

@@ -239,7 +239,9 @@ def _date_in_period(rule: RuleSpec, file: str, df: pd.DataFrame, ctx: CheckConte
     mask = parsed.isna() | (parsed < pd.Timestamp(ctx.period_start)) \
         | (parsed > pd.Timestamp(ctx.period_end))
     bad = df[mask]
-    keys = "E:" + bad["id_jeune"] + ":" + bad[name] + ":" + bad["line"].astype(str)
+    # the event's own content (not its line), so a mark survives a re-export in another order
+    keys = "E:" + bad["id_jeune"] + ":" + bad[name] + ":" + nz.upper(bad["type"]) + ":" \
+        + nz.upper(bad["thematique"])
     return _findings(bad, rule, keys, name, _raw_or_empty(bad[name]))
 
 

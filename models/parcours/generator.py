@@ -1027,8 +1027,10 @@ class _Build:
         e_type, e_theme = self.e_type, self.e_theme
         lines = np.flatnonzero(self.e_q17)
         q17_text = _event_text(e_date[lines], e_bad[lines])
-        keys = np.array([f"E:{i}:{d}:{line + 2}" for i, d, line in zip(
-            id_text[ey[lines]].tolist(), q17_text.tolist(), lines.tolist(),
+        kinds = np.array(EVENT_TYPES, dtype=object)[e_type[lines]]
+        themes = np.array(THEMES, dtype=object)[e_theme[lines]]
+        keys = np.array([f"E:{i}:{d}:{k}:{t}" for i, d, k, t in zip(
+            id_text[ey[lines]].tolist(), q17_text.tolist(), kinds.tolist(), themes.tolist(),
             strict=True)], dtype=object)
         q17 = (every_ml[ey[lines]], every_id[ey[lines]], keys)
 
