@@ -62,9 +62,9 @@ class _FrozenDate(date):
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    import dashboard.data
+    import dashboard.data_quality
 
-    monkeypatch.setattr(dashboard.data, "date", _FrozenDate)
+    monkeypatch.setattr(dashboard.data_quality, "date", _FrozenDate)
 FIRST = (date(2026, 1, 1), date(2026, 6, 30))
 SECOND = (date(2026, 1, 1), date(2026, 9, 30))
 REFUSAL = ("Cette page est réservée à l'équipe de l'ARML, au comité de pilotage et aux "
@@ -398,7 +398,7 @@ def test_page_refuses_a_financeur_run_directly(imported):
 def test_cached_frames_check_the_policy(imported):
     """The data layer refuses too: a financeur gets nothing, an ml account nothing regional
     and nothing of another mission locale."""
-    from dashboard import data
+    from dashboard import data_quality as data
 
     ids = imported["ids"]
     fin, ml = ids["financeur"], ids["ml"]
@@ -418,7 +418,7 @@ def test_cached_frames_check_the_policy(imported):
 def test_frames_hold_plain_values(imported):
     from decimal import Decimal
 
-    from dashboard import data
+    from dashboard import data_quality as data
 
     frame = data.quality_table(imported["ids"]["admin"])
     assert frame["name"].tolist() == [BORDEAUX, LIBOURNAIS, PAU, LIMOGES]  # by code

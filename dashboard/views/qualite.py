@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.data import (
+from dashboard.data_quality import (
     quality_failing_rules,
     quality_ml_history,
     quality_ml_rules,
