@@ -86,8 +86,9 @@ def test_missing_path_and_bad_dates_are_refused(runner, tmp_path):
     folder = write_extract(tmp_path / "ok", jeunes=clean_young(1))
     result = runner.invoke(args=["parcours", "import", str(folder), "--from", "31/02/2026",
                                  "--to", "30/09/2026"])
-    assert result.exit_code != 0 and "n'est pas une date JJ/MM/AAAA" in result.output
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "--from : « 31/02/2026 » n'est pas une date JJ/MM/AAAA."
     result = runner.invoke(args=["parcours", "import", str(folder), "--from", "01/10/2026",
                                  "--to", "30/09/2026"])
     assert result.exit_code == 1
-    assert "La fin de la période doit suivre son début." in result.stderr
+    assert result.stderr == "Import refusé :\n- La fin de la période doit suivre son début.\n"

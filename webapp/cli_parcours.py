@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from models.audit import set_actor
 from models.errors import DomainError, ValidationFailed
+from models.formatting import format_number
 from webapp.extensions import db
 
 
@@ -27,7 +29,12 @@ def _french_date(value: str | None, option: str) -> date | None:
             return datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
-    raise click.BadParameter(f"« {value} » n'est pas une date JJ/MM/AAAA.", param_hint=option)
+    _fail(f"{option} : « {value} » n'est pas une date JJ/MM/AAAA.")
+    return None
+
+
+FILE_LABELS = {"jeunes": "jeunes", "evenements": "événements", "situations": "situations",
+               "dispositifs": "dispositifs"}
 
 
 def _fail(message: str) -> None:
@@ -66,7 +73,8 @@ def register_parcours_cli(app: Flask) -> None:
                                    period_end=period_end, today=date.today())
         except ValidationFailed as exc:
             session.rollback()
-            _fail("Import refusé : " + str(exc))
+            _fail("Import refusé :\n" + "\n".join(
+                f"- {m}" for messages in exc.errors.values() for m in messages))
         session.commit()
         with click.progressbar(length=100, label="Import", file=sys.stderr,
                                show_percent=True) as bar:
@@ -89,7 +97,8 @@ def register_parcours_cli(app: Flask) -> None:
                 click.echo("", err=True)
                 _fail(f"Import refusé, rien n'a été enregistré : {exc}")
         counts = outcome.counts
-        click.echo(f"Import n° {record.id} terminé en {outcome.duration_ms / 1000:.1f} s : "
+        seconds = format_number(Decimal(outcome.duration_ms) / 1000, digits=1)
+        click.echo(f"Import n° {record.id} terminé en {seconds} s : "
                    f"{len(outcome.extracts)} mission(s) locale(s), {counts.get('jeunes', 0)} "
                    f"jeunes, {counts.get('evenements', 0)} événements, "
                    f"{counts.get('situations', 0)} situations, "
@@ -132,7 +141,7 @@ def register_parcours_cli(app: Flask) -> None:
         data = manifest.to_dict()
         counts = data.get("counts", {})
         click.echo(f"Extraction écrite dans {out} : " + ", ".join(
-            f"{n} {name}" for name, n in counts.items()))
+            f"{n} {FILE_LABELS.get(name, name)}" for name, n in counts.items()))
         injected = {rule: len(rows) for rule, rows in data.get("defects", {}).items()}
         click.echo("Anomalies injectées : " + ", ".join(
             f"{rule} {n}" for rule, n in sorted(injected.items())))

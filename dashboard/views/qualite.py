@@ -114,9 +114,21 @@ def rules_table(rules: pd.DataFrame, key: str) -> None:
     }), hide_index=True, width="stretch", key=key)
 
 
-def extract_label(row) -> str:
-    label = f"au {format_date(row.period_end)}"
-    return f"{label} (remplacée)" if row.status == "replaced" else label
+def extract_labels(history: pd.DataFrame) -> list[str]:
+    """One distinct label per extract (chart categories, table columns): a period sent
+    several times (corrected re-sends) numbers its sends, oldest first."""
+    bases = [f"au {format_date(d)}" for d in history["period_end"]]
+    sends = {base: bases.count(base) for base in bases}
+    seen: dict[str, int] = {}
+    labels = []
+    for base, status in zip(bases, history["status"], strict=True):
+        if sends[base] == 1:
+            labels.append(base)
+            continue
+        seen[base] = seen.get(base, 0) + 1
+        ordinal = "1er" if seen[base] == 1 else f"{seen[base]}e"
+        labels.append(f"{base} ({ordinal} envoi{', remplacé' if status == 'replaced' else ''})")
+    return labels
 
 
 def ml_detail(line: pd.Series, key: str) -> None:
@@ -140,7 +152,7 @@ def ml_detail(line: pd.Series, key: str) -> None:
 
     history = quality_ml_history(user.id, ml_id)
     st.markdown("**Score dans le temps**")
-    labels = [extract_label(r) for r in history.itertuples()]
+    labels = extract_labels(history)
     fig = go.Figure()
     # the raw score first, so the score is drawn over it where they coincide
     for column, name, line_style in (
@@ -176,7 +188,8 @@ def ml_detail(line: pd.Series, key: str) -> None:
                 .sort_values("rank")
                 .pivot_table(index="code", columns="extract", values="counted", aggfunc="sum",
                              sort=False, fill_value=0))
-        wide = wide[[names[e] for e in history["extract_id"] if names[e] in wide.columns]]
+        # every extract gets its column, a clean one (no finding at all) too
+        wide = wide.reindex(columns=[names[e] for e in history["extract_id"]], fill_value=0)
         with st.expander("Anomalies par règle et par extraction"):
             st.dataframe(wide.map(format_number).rename_axis("Règle").reset_index(),
                          hide_index=True, width="stretch", key=f"table_{key}_evolution")

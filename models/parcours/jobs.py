@@ -54,28 +54,36 @@ def import_extract(import_id: int, path: str) -> None:
         run_import(_engine(), import_id, Path(path), today=date.today())
     except DomainError as exc:  # refused: recorded on the import, nothing to retry
         log.info("parcours import %s refused: %s", import_id, exc)
+    except LookupError:  # the import no longer exists (database reset): drop its upload
+        log.warning("parcours import %s no longer exists; its upload is deleted", import_id)
     finally:
         _forget_upload(import_id, Path(path))
 
 
 def _forget_upload(import_id: int, path: Path) -> None:
+    """Delete a web upload (its own folder under ``uploads_folder``) once the import is over.
+
+    Idempotent: a job queued twice (a sweep racing a slow queue) finds it gone already.
+    """
     from sqlalchemy.orm import Session
 
     from models.parcours.orm import ParcoursImport
 
     with Session(_engine()) as session:
         record = session.get(ParcoursImport, import_id)
-        if record is None or not record.finished:
-            return  # interrupted: the start-up sweep will run it again
-        record.stored_path = None
-        session.commit()
-    if path.is_relative_to(uploads_folder()):
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-            if path.parent != uploads_folder() and not any(path.parent.iterdir()):
-                path.parent.rmdir()  # the upload's own folder (web uploads: one per import)
+        if record is not None and not record.finished:
+            return  # interrupted or run elsewhere: the sweep will run it again
+        if record is not None and record.stored_path is not None:
+            record.stored_path = None
+            session.commit()
+    root = uploads_folder()
+    if not path.is_relative_to(root) or path == root:
+        return  # a CLI import of the person's own file: never deleted
+    own_folder = root / path.relative_to(root).parts[0]
+    if own_folder.is_dir():
+        shutil.rmtree(own_folder, ignore_errors=True)
+    else:
+        own_folder.unlink(missing_ok=True)
 
 
 def uploads_folder() -> Path:

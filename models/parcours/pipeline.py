@@ -502,5 +502,6 @@ def cleanup_stale(engine: Engine, *, quiet_for: timedelta = STALE_AFTER) -> list
     _drop_rows(engine, list(replaced))
     for import_id in interrupted:
         _discard_staged(engine, import_id)
-        _set_status(engine, import_id, status="en_attente", stage="Relancé", progress=0)
+        _set_status(engine, import_id, status="en_attente", stage="Remis en file d'attente",
+                    progress=0)
     return list(interrupted)

@@ -119,7 +119,9 @@ class Source:
                 add(stem, info.filename,
                     lambda n=info.filename: self._zip.open(n))  # type: ignore[union-attr]
         else:
-            raise ImportRefused([f"{path} : fichier ou dossier introuvable."])
+            raise ImportRefused([
+                f"{path.name} : fichier introuvable sur le serveur (le dépôt n'est plus "
+                "disponible). Déposez l'extraction à nouveau."])
         if twice:
             self.close()
             raise ImportRefused([

@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from models.errors import DomainError
 from models.parcours.orm import ParcoursImport
+from models.settings import instance_path
 from webapp.extensions import db
 from webapp.quality.common import today
 from webapp.quality.uploads import forget
@@ -29,20 +30,24 @@ QUEUE_DOWN = ("La file des tâches de fond est indisponible : l'import n'a pas p
 
 
 def uploads_root() -> Path:
-    from models.parcours.jobs import uploads_folder
-
-    return uploads_folder()
+    """Where uploads wait for the worker: ``jobs.uploads_folder()``, without importing the
+    job runner (which fails to load when its queue is misconfigured, e.g. ``HUEY_REDIS_URL``
+    without the ``redis`` package: the upload must still get its French failure)."""
+    folder = instance_path() / "uploads" / "parcours"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def dispatch(import_id: int, path: Path) -> None:
     if current_app.config.get("PARCOURS_JOBS", "huey") == "inline":
         _run_inline(import_id, path)
         return
-    from models.parcours.jobs import import_extract
-
     try:
+        from models.parcours.jobs import import_extract
+
         result = import_extract(import_id, str(path))
-    except Exception:  # queue unreachable (Redis down, huey.db locked): say so, keep nothing
+    except Exception:  # queue unreachable or not loadable (Redis down or not installed,
+        # huey.db locked): say so, keep nothing
         log.exception("parcours import %s could not be queued", import_id)
         with db.engine.begin() as conn:
             conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(

@@ -22,6 +22,7 @@ from models.parcours.charter import SEVERITY_LABELS
 from models.parcours.orm import CharterRule, ParcoursExtract
 from models.parcours.rules import MARK_LABELS
 from models.spreadsheet import csv_text, safe_cell
+from webapp.quality.labels import field_label, record_label
 
 HEADER = ("Mission locale", "Période du", "Période au", "Règle", "Intitulé de la règle",
           "Gravité", "Identifiant jeune", "Champ", "Valeur", "Enregistrement",
@@ -40,7 +41,7 @@ def rows_of(session: Session, ml: MissionLocale, extract: ParcoursExtract,
         User.id.in_(user_ids))).all()) if user_ids else {}
     return [(ml.code, extract.period_start, extract.period_end, f.rule_code,
              titles.get(f.rule_code, ""), SEVERITY_LABELS.get(f.severity, f.severity),
-             f.id_jeune, f.field, f.value, f.record_key,
+             f.id_jeune, field_label(f.field), f.value, record_label(f.record_key, f.id_jeune),
              MARK_LABELS.get(m.kind, m.kind) if m is not None else "",
              m.comment if m is not None else "",
              names.get(m.marked_by_id, "") if m is not None else "")

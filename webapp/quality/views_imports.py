@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -27,6 +29,8 @@ IMPORT_STATUS_LABELS = {
     "en_attente": "En attente", "en_cours": "En cours", "termine": "Terminé",
     "refuse": "Refusé", "echec": "Échec",
 }
+#: An import still waiting after this long, with nothing running: the worker seems stopped.
+WORKER_WARNING = timedelta(minutes=2)
 IMPORT_KEYS = ("statut", "tri", "ordre", "par_page")
 IMPORT_SORTS = {
     "date": ParcoursImport.created_at,
@@ -89,6 +93,37 @@ def _path(stored: str):
     return Path(stored)
 
 
+def _since(moment: datetime | None) -> timedelta:
+    if moment is None:
+        return timedelta(0)
+    if moment.tzinfo is None:  # SQLite hands back naive UTC datetimes
+        moment = moment.replace(tzinfo=UTC)
+    return datetime.now(UTC) - moment
+
+
+def waiting_hint(record: ParcoursImport) -> dict | None:
+    """Why an unfinished import does not move: another one runs first, the worker seems
+    stopped, or the import went silent (the worker's sweep will run it again)."""
+    if record.finished:
+        return None
+    from models.parcours.pipeline import STALE_AFTER  # pandas: not loaded before it is needed
+
+    if record.status == "en_cours":
+        silent = _since(record.updated_at)
+        return {"kind": "silent", "minutes": int(silent.total_seconds() // 60)} \
+            if silent >= STALE_AFTER else None
+    alive_since = datetime.now(UTC) - STALE_AFTER
+    running = db.session.scalar(select(ParcoursImport.id).where(
+        ParcoursImport.status == "en_cours", ParcoursImport.id != record.id,
+        ParcoursImport.updated_at >= alive_since).order_by(ParcoursImport.id).limit(1))
+    if running is not None:
+        return {"kind": "queue", "running": running}
+    waited = _since(record.updated_at)  # queued (or queued again by the sweep) then
+    if waited >= WORKER_WARNING:
+        return {"kind": "worker", "minutes": int(waited.total_seconds() // 60)}
+    return None
+
+
 @bp.route("/imports/<int:import_id>")
 @access("quality.region")
 def import_detail(import_id: int):
@@ -96,7 +131,7 @@ def import_detail(import_id: int):
     extracts = list(db.session.scalars(select(ParcoursExtract).where(
         ParcoursExtract.import_id == record.id).order_by(ParcoursExtract.id)))
     return render_template("quality/import_status.html", record=record, extracts=extracts,
-                           labels=IMPORT_STATUS_LABELS,
+                           labels=IMPORT_STATUS_LABELS, hint=waiting_hint(record),
                            messages=[m for m in (record.message or "").split("\n") if m])
 
 

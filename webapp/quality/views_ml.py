@@ -32,6 +32,7 @@ from webapp.listing import list_page
 from webapp.quality import bp
 from webapp.quality.common import current_extracts, may_view_ml, ml_line, ml_or_404
 from webapp.quality.forms import MarkForm
+from webapp.quality.labels import field_label, record_label
 from webapp.unit_of_work import attempt, flash_form_errors
 
 FINDING_SORTS = {
@@ -101,7 +102,8 @@ def ml_detail(ml_id: int):
         rules=_rules_of(extract), listing=listing, marks=marks or {},
         settings=quality_settings(db.session), status_labels=STATUS_LABELS,
         severities=SEVERITY_LABELS, dimensions=DIMENSION_LABELS, mark_labels=MARK_LABELS,
-        mark_filters=MARK_FILTERS, mark_form=MarkForm() if can(current_user, "quality.mark")
+        mark_filters=MARK_FILTERS, field_label=field_label, record_label=record_label,
+        mark_form=MarkForm() if can(current_user, "quality.mark")
         else None, retour=_retour_query(), filtered=any(request.args.get(k)
                                                         for k in FILTER_KEYS[:-1]))
 
