@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from models.parcours import pipeline
+from models.parcours import lifecycle, pipeline
 from models.parcours.orm import (
     ParcoursExtract,
     ParcoursImport,
@@ -368,7 +368,7 @@ def test_import_killed_before_the_switch_leaves_previous_data(engine, tmp_path, 
     [live] = current(engine)
     assert live.jeunes == 4
     # what the worker's sweep does once the import has been quiet long enough
-    requeue = pipeline.cleanup_stale(engine, quiet_for=timedelta(0))
+    requeue = lifecycle.cleanup_stale(engine, quiet_for=timedelta(0))
     assert len(requeue) == 1
     assert count(engine, ParcoursExtract, status="staged") == 0
     assert count(engine, PqJeune) == 4

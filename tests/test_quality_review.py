@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from models.base import Base
-from models.parcours import pipeline
+from models.parcours import lifecycle, pipeline
 from models.parcours.errors import ImportRefused
 from models.parcours.orm import (
     ParcoursExtract,
@@ -596,7 +596,7 @@ def test_a_worker_start_does_not_sweep_an_import_running_elsewhere(engine, tmp_p
     thread = threading.Thread(target=work)
     thread.start()
     assert paused.wait(30)
-    swept = pipeline.cleanup_stale(engine)  # another worker starting now
+    swept = lifecycle.cleanup_stale(engine)  # another worker starting now
     resume.set()
     thread.join(60)
     assert import_id not in swept

@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 
 from models.database import make_engine
 from models.errors import DomainError
-from models.parcours.pipeline import cleanup_stale, run_import
+from models.parcours.lifecycle import cleanup_stale
+from models.parcours.pipeline import run_import
 from models.settings import database_url, instance_path
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ Rows of the four files hang off their extract, so replacing an ML's period is
 Row tables (``pq_*``, ``quality_finding``) reference their extract without a declared
 foreign key: a per-row integrity check made loading 1.5 million events several times
 slower on PostgreSQL. Only the pipeline writes them, for an extract it created in the
-same run, and it deletes them with the extract (``pipeline._drop_rows``).
+same run, and it deletes them with the extract (``lifecycle.drop_rows``).
 
 Row tables carry no identity: the pseudonym is a keyed hash (see ``pseudonym``),
 birth dates are reduced to year and month. They are written in bulk (executemany

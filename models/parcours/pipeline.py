@@ -5,7 +5,7 @@ file never holds the write lock for long); readers only ever look at *current*
 extracts. The last step is one short transaction that makes the staged extracts
 current and marks those they replace (same mission locale, same period) as replaced.
 A refusal or a crash before that step deletes the staged rows and leaves the
-previous data untouched; a crash in between is swept by ``cleanup_stale``.
+previous data untouched; a crash in between is swept by ``lifecycle.cleanup_stale``.
 
 Called from the job runner, the CLI and the tests with an Engine: it manages its
 own transactions because it must commit in steps.
@@ -17,12 +17,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from models.parcours import normalise as nz
 from models.parcours.bulk import bulk_insert, iso_date_series, none_if_empty, nullable
 from models.parcours.charter import CURRENT_NIVEAUX, OLD_NIVEAUX, current_version
 from models.parcours.errors import ImportRefused
+from models.parcours.lifecycle import discard_staged, drop_rows, now_utc, set_status
 from models.parcours.orm import (
     CharterRule,
     ParcoursExtract,
@@ -56,8 +57,6 @@ LOGEMENTS = {"PARENTS", "AUTONOME", "HEBERGE", "FOYER", "SANS", "AUTRE"}
 MAX_ID_LENGTH = 40
 
 Progress = Callable[[str, int], None]
-# A running import touches its row at every chunk (a few seconds apart at most).
-STALE_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -68,15 +67,6 @@ class ImportOutcome:
     findings: int = 0
     duration_ms: int = 0
     notices: list[str] = field(default_factory=list)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _set_status(engine: Engine, import_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(**values))
 
 
 # --- per-file normalisation ---------------------------------------------------------------
@@ -276,7 +266,7 @@ def _ensure_extracts(engine: Engine, codes: np.ndarray, run: _Run) -> None:
             result = conn.execute(insert(ParcoursExtract).values(
                 import_id=run.import_id, mission_locale_id=run.ml_ids[code],
                 period_start=run.period_start, period_end=run.period_end, status="staged",
-                created_at=_now(), charter_version_id=run.charter_version_id))
+                created_at=now_utc(), charter_version_id=run.charter_version_id))
             run.extracts[code] = result.inserted_primary_key[0]
             run.counts[code] = {"jeunes": 0, "evenements": 0, "situations": 0,
                                 "dispositifs": 0}
@@ -296,7 +286,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
     with engine.begin() as conn:
         claimed = conn.execute(update(ParcoursImport).where(
             ParcoursImport.id == import_id, ParcoursImport.status == "en_attente").values(
-            status="en_cours", started_at=_now(), progress=1, stage="Lecture des fichiers",
+            status="en_cours", started_at=now_utc(), progress=1, stage="Lecture des fichiers",
             message="")).rowcount
     if not claimed:
         with Session(engine) as session:
@@ -306,8 +296,8 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
     try:
         key = key if key is not None else pseudonym_key()
     except DomainError as exc:  # production without PARCOURS_PSEUDO_KEY
-        _set_status(engine, import_id, status="refuse", message=str(exc), stage="Import refusé",
-                    finished_at=_now(), duration_ms=int((time.perf_counter() - started) * 1000))
+        set_status(engine, import_id, status="refuse", message=str(exc), stage="Import refusé",
+                    finished_at=now_utc(), duration_ms=int((time.perf_counter() - started) * 1000))
         raise
     with Session(engine) as session:
         record = session.get(ParcoursImport, import_id)
@@ -324,7 +314,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
         session.commit()
 
     def report(stage: str, percent: int) -> None:
-        _set_status(engine, import_id, stage=stage, progress=max(1, min(99, percent)))
+        set_status(engine, import_id, stage=stage, progress=max(1, min(99, percent)))
         if progress is not None:
             progress(stage, percent)
 
@@ -334,23 +324,23 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
     try:
         outcome = _run(engine, run, path, chunk_rows, report)
     except ImportRefused as refusal:
-        _discard_staged(engine, import_id)
-        _set_status(engine, import_id, status="refuse", message=str(refusal),
-                    stage="Import refusé", finished_at=_now(),
+        discard_staged(engine, import_id)
+        set_status(engine, import_id, status="refuse", message=str(refusal),
+                    stage="Import refusé", finished_at=now_utc(),
                     duration_ms=int((time.perf_counter() - started) * 1000))
         raise
     except BaseException:
         log.exception("parcours import %s failed", import_id)
-        _discard_staged(engine, import_id)
-        _set_status(engine, import_id, status="echec", stage="Échec",
+        discard_staged(engine, import_id)
+        set_status(engine, import_id, status="echec", stage="Échec",
                     message="L'import s'est interrompu sur une erreur interne ; les données "
                             "précédentes sont intactes. Relancez-le ou contactez "
                             "l'administrateur.",
-                    finished_at=_now(),
+                    finished_at=now_utc(),
                     duration_ms=int((time.perf_counter() - started) * 1000))
         raise
     outcome.duration_ms = int((time.perf_counter() - started) * 1000)
-    _set_status(engine, import_id, duration_ms=outcome.duration_ms)
+    set_status(engine, import_id, duration_ms=outcome.duration_ms)
     if progress is not None:
         progress("Terminé", 100)
     return outcome
@@ -455,53 +445,8 @@ def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict
             conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(replaced))
                          .values(status="replaced"))
         conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(extract_ids))
-                     .values(status="current", activated_at=_now()))
+                     .values(status="current", activated_at=now_utc()))
         conn.execute(update(ParcoursImport).where(ParcoursImport.id == run.import_id).values(
-            status="termine", progress=100, stage="Terminé", finished_at=_now(),
+            status="termine", progress=100, stage="Terminé", finished_at=now_utc(),
             checksums=checksums, counts=totals, notices=notices))
-    _drop_rows(engine, replaced)
-
-
-def _drop_rows(engine: Engine, extract_ids: list[int]) -> None:
-    """Raw rows and findings of replaced or discarded extracts (aggregates stay)."""
-    if not extract_ids:
-        return
-    with engine.begin() as conn:
-        for table in (QualityFinding, PqEvenement, PqSituation, PqDispositif, PqActivite,
-                      PqJeune):
-            conn.execute(delete(table).where(table.extract_id.in_(extract_ids)))
-
-
-def _discard_staged(engine: Engine, import_id: int) -> None:
-    with engine.begin() as conn:
-        ids = conn.scalars(select(ParcoursExtract.id).where(
-            ParcoursExtract.import_id == import_id,
-            ParcoursExtract.status == "staged")).all()
-    _drop_rows(engine, list(ids))
-    if ids:
-        with engine.begin() as conn:
-            conn.execute(delete(ParcoursExtract).where(ParcoursExtract.id.in_(ids)))
-
-
-def cleanup_stale(engine: Engine, *, quiet_for: timedelta = STALE_AFTER) -> list[int]:
-    """After a crash: drop rows of replaced extracts and of staged extracts whose import died.
-
-    An import is dead when it has been "en cours" or "en attente" without any sign of
-    life (its row is touched at every progress step) for ``quiet_for``: one running in
-    another process right now is left alone. Dead "en cours" imports go back to "en
-    attente". Returns the ids of the imports to queue again.
-    """
-    limit = _now() - quiet_for
-    with engine.begin() as conn:
-        replaced = conn.scalars(select(ParcoursExtract.id).where(
-            ParcoursExtract.status == "replaced",
-            select(PqJeune.id).where(PqJeune.extract_id == ParcoursExtract.id).exists())).all()
-        interrupted = conn.scalars(select(ParcoursImport.id).where(
-            ParcoursImport.status.in_(["en_attente", "en_cours"]),
-            ParcoursImport.updated_at < limit)).all()
-    _drop_rows(engine, list(replaced))
-    for import_id in interrupted:
-        _discard_staged(engine, import_id)
-        _set_status(engine, import_id, status="en_attente", stage="Remis en file d'attente",
-                    progress=0)
-    return list(interrupted)
+    drop_rows(engine, replaced)

@@ -106,7 +106,7 @@ def waiting_hint(record: ParcoursImport) -> dict | None:
     stopped, or the import went silent (the worker's sweep will run it again)."""
     if record.finished:
         return None
-    from models.parcours.pipeline import STALE_AFTER  # pandas: not loaded before it is needed
+    from models.parcours.lifecycle import STALE_AFTER
 
     if record.status == "en_cours":
         silent = _since(record.updated_at)
