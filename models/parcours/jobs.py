@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from models.database import make_engine
 from models.errors import DomainError
 from models.parcours.lifecycle import cleanup_stale
 from models.parcours.pipeline import run_import
+from models.parcours.uploads import delete_upload, uploads_folder  # noqa: F401 (tests)
 from models.settings import database_url, instance_path
 
 log = logging.getLogger(__name__)
@@ -77,20 +77,7 @@ def _forget_upload(import_id: int, path: Path) -> None:
         if record is not None and record.stored_path is not None:
             record.stored_path = None
             session.commit()
-    root = uploads_folder()
-    if not path.is_relative_to(root) or path == root:
-        return  # a CLI import of the person's own file: never deleted
-    own_folder = root / path.relative_to(root).parts[0]
-    if own_folder.is_dir():
-        shutil.rmtree(own_folder, ignore_errors=True)
-    else:
-        own_folder.unlink(missing_ok=True)
-
-
-def uploads_folder() -> Path:
-    folder = instance_path() / "uploads" / "parcours"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    delete_upload(path)
 
 
 def requeue_interrupted() -> list[int]:

@@ -18,24 +18,15 @@ from sqlalchemy import update
 
 from models.errors import DomainError
 from models.parcours.orm import ParcoursImport
-from models.settings import instance_path
+from models.parcours.uploads import delete_upload
+from models.parcours.uploads import uploads_folder as uploads_root  # noqa: F401 (views, tests)
 from webapp.extensions import db
 from webapp.quality.common import today
-from webapp.quality.uploads import forget
 
 log = logging.getLogger(__name__)
 QUEUE_DOWN = ("La file des tâches de fond est indisponible : l'import n'a pas pu être lancé "
               "et rien n'a été enregistré. Réessayez dans quelques minutes ; si cela dure, "
               "prévenez l'administrateur (travailleur des imports, HUEY_REDIS_URL).")
-
-
-def uploads_root() -> Path:
-    """Where uploads wait for the worker: ``jobs.uploads_folder()``, without importing the
-    job runner (which fails to load when its queue is misconfigured, e.g. ``HUEY_REDIS_URL``
-    without the ``redis`` package: the upload must still get its French failure)."""
-    folder = instance_path() / "uploads" / "parcours"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def dispatch(import_id: int, path: Path) -> None:
@@ -53,7 +44,7 @@ def dispatch(import_id: int, path: Path) -> None:
             conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(
                 status="echec", stage="Échec", stored_path=None,
                 finished_at=datetime.now(UTC), message=QUEUE_DOWN))
-        forget(path, uploads_root())
+        delete_upload(path)
         return
     job_id = getattr(result, "id", None)
     if job_id:
@@ -75,4 +66,4 @@ def _run_inline(import_id: int, path: Path) -> None:
         with db.engine.begin() as conn:
             conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id)
                          .values(stored_path=None))
-        forget(path, uploads_root())
+        delete_upload(path)

@@ -93,13 +93,3 @@ def save(upload: Upload, folder: Path) -> Path:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def forget(path: Path, root: Path) -> None:
-    """Delete an upload's folder once its import has an outcome (only under ``root``)."""
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return
-    if relative.parts:
-        shutil.rmtree(root / relative.parts[0], ignore_errors=True)
