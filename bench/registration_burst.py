@@ -38,8 +38,8 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
 from datetime import time as clock
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,7 +85,9 @@ def prepare(url: str, seats_count: int) -> tuple[int, int]:
             s.flush()
             create_user(s, None, UserData(email=EMAIL, full_name="Anne Delorme",
                                           role=Role.ADMIN), PASSWORD)
-            today = date.today()
+            from models import clock as app_clock
+
+            today = app_clock.today()
             training = Training(
                 title="Entretien motivationnel : les fondamentaux", objectives="…",
                 audience=["conseiller"], duration_days=Decimal("1"),

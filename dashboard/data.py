@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 import models  # noqa: F401  (registers tables and the audit listener)
-from models import policy
+from models import clock, policy
 from models.accounts.orm import User
 from models.database import make_engine, make_sessionmaker, transaction
 from models.errors import PermissionDenied
@@ -111,7 +110,7 @@ def programme_list(user_id: int) -> pd.DataFrame:
     """Every programme, most recent year first; ``current`` marks the one to open first."""
     with session_scope() as session:
         _overview_reader(session, user_id)
-        current = prog_queries.current_programme(session, date.today())
+        current = prog_queries.current_programme(session, clock.today())
         rows = [{"id": p.id, "year": p.year, "title": p.title, "status": str(p.status),
                  "status_label": ProgrammeStatus(p.status).label, "etp_hours": p.etp_hours,
                  "etp_days": p.etp_days, "current": current is not None and p.id == current.id}
@@ -124,7 +123,7 @@ def programme_progress(user_id: int, programme_id: int) -> pd.DataFrame:
     """One row per objective (every objective, grouped by axis) of ``queries.overview``."""
     with session_scope() as session:
         _, programme = _programme(session, user_id, programme_id)
-        view = prog_queries.overview(session, programme, date.today())
+        view = prog_queries.overview(session, programme, clock.today())
         rows = []
         for ap in view.axes:
             for op in ap.objectives:
@@ -168,7 +167,7 @@ def programme_team_load(user_id: int, programme_id: int) -> pd.DataFrame:
 @st.cache_data(ttl=60, show_spinner=False)
 def programme_late_deliverables(user_id: int, programme_id: int) -> pd.DataFrame:
     """Deliverables past their due date and not done, oldest first."""
-    today = date.today()
+    today = clock.today()
     with session_scope() as session:
         user, programme = _programme(session, user_id, programme_id)
         rows = [{"due_date": d.due_date, "deliverable": d.title, "action": d.action.title,
@@ -215,7 +214,7 @@ def funding_programme_list(user_id: int) -> pd.DataFrame:
     """The programmes whose funding can be shown, most recent first (``current`` first open)."""
     with session_scope() as session:
         _plan_reader(session, user_id)
-        current = prog_queries.current_programme(session, date.today())
+        current = prog_queries.current_programme(session, clock.today())
         rows = [{"id": p.id, "year": p.year, "title": p.title, "status": str(p.status),
                  "status_label": ProgrammeStatus(p.status).label, "etp_hours": p.etp_hours,
                  "etp_days": p.etp_days, "current": current is not None and p.id == current.id}
@@ -265,7 +264,7 @@ def funding_conventions(user_id: int, year: int) -> pd.DataFrame:
     Late instalments and what remains due count signed conventions only (a convention in
     preparation owes nothing yet); in-kind secondments are never paid, so never due.
     """
-    today = date.today()
+    today = clock.today()
     with session_scope() as session:
         user = _plan_reader(session, user_id)
         conventions = fund_queries.year_conventions(session, user, year)
@@ -293,7 +292,7 @@ def funding_cashflow(user_id: int, year: int) -> pd.DataFrame:
     with session_scope() as session:
         user = _plan_reader(session, user_id)
         conventions = [c for c, _ in fund_queries.year_conventions(session, user, year)]
-        rows = [vars(m) for m in fund_queries.cashflow(conventions, year, date.today())]
+        rows = [vars(m) for m in fund_queries.cashflow(conventions, year, clock.today())]
     return pd.DataFrame(rows, columns=CASHFLOW_COLUMNS)
 
 
@@ -305,7 +304,7 @@ def funding_upcoming(user_id: int, days: int = 90) -> pd.DataFrame:
         rows = [{"due_date": d.due_date, "kind": d.kind, "label": d.label,
                  "reference": d.reference, "funder": d.funder_name, "amount": d.amount,
                  "late": d.late}
-                for d in fund_queries.upcoming(session, user, date.today(), days)]
+                for d in fund_queries.upcoming(session, user, clock.today(), days)]
     return pd.DataFrame(rows, columns=UPCOMING_COLUMNS)
 
 
@@ -340,7 +339,7 @@ def training_years(user_id: int) -> list[int]:
         if not policy.can(user, "training.stats"):
             raise PermissionDenied()
         years = {d.year for d in session.scalars(select(TrainingSession.start_date))}
-    return sorted(years | {date.today().year}, reverse=True)
+    return sorted(years | {clock.today().year}, reverse=True)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

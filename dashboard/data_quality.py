@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard.data import session_scope
-from models import policy
+from models import clock, policy
 from models.accounts.orm import User
 from models.errors import PermissionDenied
 from models.parcours import queries as quality_queries
@@ -76,7 +74,7 @@ def quality_table(user_id: int) -> pd.DataFrame:
     """One row per mission locale the user sees: latest extract, score, trend, status."""
     with session_scope() as session:
         user = _quality_reader(session, user_id)
-        lines = quality_queries.regional_table(session, user, today=date.today())
+        lines = quality_queries.regional_table(session, user, today=clock.today())
         meta = _rule_meta(session)
         rows = []
         for ln in lines:
@@ -101,7 +99,7 @@ def quality_summary(user_id: int) -> pd.DataFrame:
     with session_scope() as session:
         user = _quality_reader(session, user_id, region=True)
         summary = quality_queries.regional_summary(
-            quality_queries.regional_table(session, user, today=date.today()))
+            quality_queries.regional_table(session, user, today=clock.today()))
         settings = quality_settings(session)
         row = {key: summary[key] for key in ("missions_locales", "with_extract", "jeunes",
                                              "score", "stale")}
@@ -125,7 +123,7 @@ def quality_failing_rules(user_id: int) -> pd.DataFrame:
     """Rule totals over every mission locale's latest extract, most findings first."""
     with session_scope() as session:
         user = _quality_reader(session, user_id, region=True)
-        lines = quality_queries.regional_table(session, user, today=date.today())
+        lines = quality_queries.regional_table(session, user, today=clock.today())
         rows = _rule_rows(quality_queries.failing_rules(lines), _rule_meta(session))
     frame = pd.DataFrame(rows, columns=QUALITY_RULE_COLUMNS)
     return frame.sort_values(["counted", "code"], ascending=[False, True],

@@ -6,10 +6,12 @@ SQLite (batch mode needs named constraints) and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+from models import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,8 +23,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Aware UTC now; a function so defaults are evaluated per row, not at import."""
-    return datetime.now(UTC)
+    """Aware UTC now from the one clock; a function so defaults are evaluated per row."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

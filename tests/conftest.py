@@ -19,6 +19,11 @@ _INSTANCE = Path(tempfile.mkdtemp(prefix="animareseau-test-instance-"))
 os.environ["ANIMARESEAU_INSTANCE_PATH"] = str(_INSTANCE)
 os.environ["ANIMARESEAU_ENV"] = "test"
 os.environ.pop("DATABASE_URL", None)
+# The one clock (models/clock.py) reads this moment when the tests start, and so do the
+# processes they launch (worker, dashboard, CLI): the fixtures below are dated around it,
+# and the real date never enters. See README « Tests et horloge ».
+TEST_NOW = "2026-11-23T10:00:00+01:00"
+os.environ["ANIMARESEAU_CLOCK_START"] = TEST_NOW
 
 import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
@@ -41,6 +46,17 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_INSTANCE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clock_restored():
+    """A test may move the clock (``clock.travel_to``, ``clock.advance``); the next one
+    starts where the session's clock is."""
+    from models import clock
+
+    saved = clock._offset
+    yield
+    clock._offset = saved
 
 
 # ---------------------------------------------------------------- databases

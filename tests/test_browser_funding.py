@@ -5,11 +5,12 @@ CSRF is on and the CSP watched."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from models import clock
 from tests.test_browser import CHROMIUM, _login
 
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
@@ -116,7 +117,7 @@ def test_create_allocate_and_pay_a_convention(app, live_server, funding_world,  
 
     # A report the funder expects in a month, then listed in the échéances.
     page.fill("input[name=rapport-label]", "Bilan intermédiaire")
-    page.fill("input[name=rapport-due_date]", (date.today() + timedelta(days=30)).isoformat())
+    page.fill("input[name=rapport-due_date]", (clock.today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Ajouter").click()
     expect(page.get_by_text("Échéance de rapport ajoutée.")).to_be_visible()
     page.screenshot(path=shots / "33-convention-detail.png", full_page=True)

@@ -5,10 +5,10 @@ CSRF is on and the CSP watched."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
+from models import clock
 from tests.test_browser import CHROMIUM, _login
 
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
@@ -32,7 +32,7 @@ def _fill_with_other_ml(app, ids, count: int) -> None:
         for n in range(count):
             register(db.session, None, ids["session"], RegistrationData(
                 last_name=f"Pau{n}", first_name="Agent", email=f"agent{n}@ml-pau.fr",
-                job="accueil", mission_locale_id=ids["ml_b"]), today=date.today())
+                job="accueil", mission_locale_id=ids["ml_b"]), today=clock.today())
         db.session.commit()
 
 

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from models import clock
 from models.audit import set_actor
 from models.errors import PermissionDenied
 from models.funding.orm import Convention
@@ -49,7 +50,7 @@ SHARED_FIXTURES = (dash,)
 
 PAGE = "views/financements.py"
 NNBSP, NBSP = "\u202f", "\u00a0"
-TODAY = date.today()
+TODAY = clock.today()
 D = Decimal
 FIRST_DUE, SECOND_DUE = TODAY - timedelta(days=40), TODAY + timedelta(days=30)
 REPORT_LATE, REPORT_SOON = TODAY - timedelta(days=5), TODAY + timedelta(days=10)

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from models import clock
 from models.audit import set_actor
 from models.errors import PermissionDenied
 from models.network.orm import Region
@@ -41,7 +42,7 @@ SHARED_FIXTURES = (dash,)
 
 PROGRAMME = "views/programme.py"
 NNBSP, NBSP = "\u202f", "\u00a0"
-TODAY = date.today()
+TODAY = clock.today()
 YEAR = TODAY.year
 
 

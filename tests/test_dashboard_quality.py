@@ -25,6 +25,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from models import clock
 from models.audit import set_actor
 from models.errors import PermissionDenied
 from models.network.orm import MissionLocale
@@ -49,22 +50,13 @@ SHARED_FIXTURES = (dash,)
 
 PAGE = "views/qualite.py"
 NNBSP, NBSP = "\u202f", "\u00a0"
-TODAY = date(2026, 11, 23)  # the dashboard's "today", frozen below
-
-
-class _FrozenDate(date):
-    """``date`` whose today() is TODAY: staleness must not depend on the day CI runs."""
-
-    @classmethod
-    def today(cls):
-        return TODAY
+TODAY = date(2026, 11, 23)  # the dashboard's "today", set below
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    import dashboard.data_quality
-
-    monkeypatch.setattr(dashboard.data_quality, "date", _FrozenDate)
+def frozen_today():
+    """Staleness is judged against the one clock, set here (restored after each test)."""
+    clock.travel_to(TODAY)
 FIRST = (date(2026, 1, 1), date(2026, 6, 30))
 SECOND = (date(2026, 1, 1), date(2026, 9, 30))
 REFUSAL = ("Cette page est réservée à l'équipe de l'ARML, au comité de pilotage et aux "

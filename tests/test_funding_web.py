@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from models import clock
 from models.formatting import format_money
 from models.funding.orm import (
     Convention,
@@ -491,7 +492,7 @@ def test_deadlines_add_mark_done_undo_delete(client, login_as, funding_world):
     response = client.post(f"{base}/{deadline_id}/fait", follow_redirects=True)
     assert "« Bilan intermédiaire » : marqué comme remis." in _page(response)
     with client.application.app_context():
-        assert db.session.get(ReportingDeadline, deadline_id).done_date == date.today()
+        assert db.session.get(ReportingDeadline, deadline_id).done_date == clock.today()
     client.post(f"{base}/{deadline_id}/fait")
     with client.application.app_context():
         assert db.session.get(ReportingDeadline, deadline_id).done_date is None
@@ -647,7 +648,7 @@ def test_funding_forms_need_a_csrf_token(database_url, funding_world):
     page = client.get(f"/financements/conventions/{ids['convention_a']}").get_data(as_text=True)
     token = csrf_token_from(page)
     response = client.post(f"/financements/conventions/{ids['convention_a']}/versements",
-                           data={"versement-received_on": (date.today() - timedelta(days=1))
+                           data={"versement-received_on": (clock.today() - timedelta(days=1))
                                  .isoformat(), "versement-amount": "100",
                                  "versement-csrf_token": token})
     assert response.status_code == 302

@@ -7,13 +7,14 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.network.orm import MissionLocale
 from models.parcours.orm import ParcoursExtract, ParcoursImport
 from tests.parcours_helpers import clean_young, write_extract
@@ -101,7 +102,7 @@ def test_a_restarted_worker_runs_again_an_interrupted_import(app, worker_env, tm
     import_id = queue_import(app, folder, status="en_cours")
     with app.app_context():
         db.session.execute(update(ParcoursImport).where(ParcoursImport.id == import_id)
-                           .values(updated_at=datetime.now(UTC) - timedelta(minutes=10)))
+                           .values(updated_at=clock.now() - timedelta(minutes=10)))
         ml_id = db.session.scalar(select(MissionLocale.id).where(MissionLocale.code == "33005"))
         db.session.add(ParcoursExtract(import_id=import_id, mission_locale_id=ml_id,
                                        period_start=date(2026, 1, 1),

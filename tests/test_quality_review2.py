@@ -11,13 +11,14 @@ import csv
 import io
 import re
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.parcours.orm import ParcoursImport, QualityFinding
 from models.parcours.services import quality_settings
 from tests.conftest import login, make_app
@@ -62,7 +63,7 @@ def _record(app, **values) -> int:
 
 def _age(app, import_id: int, minutes: int, *, created: bool = True) -> None:
     """Pretend the import's row was written ``minutes`` ago (its last sign of life)."""
-    then = datetime.now(UTC) - timedelta(minutes=minutes)
+    then = clock.now() - timedelta(minutes=minutes)
     values = {"updated_at": then, **({"created_at": then} if created else {})}
     with app.app_context():
         db.session.execute(update(ParcoursImport).where(ParcoursImport.id == import_id)
@@ -135,7 +136,7 @@ def test_a_refusal_that_is_not_the_files_fault_does_not_blame_the_file(app, clie
         with pytest.raises(MissingPseudonymKey) as caught:
             pseudonym_key()
     import_id = _record(app, status="refuse", stage="Import refusé", message=str(caught.value),
-                        finished_at=datetime.now(UTC))
+                        finished_at=clock.now())
     login(client, world["emails"]["animateur"])
     page = text_of(client.get(f"/qualite/imports/{import_id}").get_data(as_text=True))
     assert "PARCOURS_PSEUDO_KEY est obligatoire" in page
@@ -333,17 +334,11 @@ def test_dashboard_history_keeps_two_resends_of_one_period_apart(app, tmp_path, 
     the table had no column for an extract without any finding."""
     import json
 
-    import dashboard.data_quality
     from models.parcours.pipeline import run_import
     from tests.parcours_helpers import KEY
     from tests.test_dashboard import _array, plotly_charts, run, signed_in
 
-    class Frozen(date):
-        @classmethod
-        def today(cls):
-            return date(2026, 11, 23)
-
-    monkeypatch.setattr(dashboard.data_quality, "date", Frozen)
+    clock.travel_to(date(2026, 11, 23))
     september = (date(2026, 1, 1), date(2026, 9, 30))
     with app.app_context():
         for n, bad in enumerate((2, 1, 0)):  # each re-send corrects one more record

@@ -14,6 +14,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from models import clock
 from models.accounts.orm import User
 from models.audit import set_actor
 from models.audit.orm import AuditEvent
@@ -282,7 +283,7 @@ def test_survey_page_refuses_forged_expired_and_used_links_in_french(app, client
     forged = client.get("/formations/evaluation/pas-un-vrai-jeton")
     assert forged.status_code == 404
     assert "Ce lien d&#39;évaluation n&#39;est pas valide" in forged.get_data(as_text=True)
-    old = _token(app, held["regs"][0], now=datetime.now(UTC) - timedelta(days=40))
+    old = _token(app, held["regs"][0], now=clock.now() - timedelta(days=40))
     expired = client.post(f"/formations/evaluation/{old}", data=GOOD)
     assert expired.status_code == 410
     assert "a expiré" in expired.get_data(as_text=True)

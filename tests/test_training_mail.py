@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from models import clock
 from models.accounts.orm import User
 from models.audit import set_actor
 from models.errors import DomainError, PermissionDenied
@@ -161,7 +162,7 @@ def test_convocation_has_schedule_place_and_a_parseable_ics(app, client, env, sm
     ts = s.get(TrainingSession, ids["session"])
     ts.access_details = "Tram C, arrêt Les Lilas ; salle 2 au 1er étage."
     s.commit()
-    s.execute(OutboxMessage.__table__.update().values(sent_at=datetime.now(PARIS)))
+    s.execute(OutboxMessage.__table__.update().values(sent_at=clock.local_now()))
     s.commit()
     app.config["MAIL_SETTINGS"] = smtp.settings  # the web delivers right after its commit
     login(client, env["world"]["emails"]["animateur"])

@@ -15,6 +15,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from models import clock
 from models.audit import set_actor
 from models.errors import DomainError, ValidationFailed
 from models.formatting import format_number
@@ -70,7 +71,7 @@ def register_parcours_cli(app: Flask) -> None:
         try:
             record = create_import(session, actor=None, source_name=name,
                                    stored_path=str(path.resolve()), period_start=period_start,
-                                   period_end=period_end, today=date.today())
+                                   period_end=period_end, today=clock.today())
         except ValidationFailed as exc:
             session.rollback()
             _fail("Import refusé :\n" + "\n".join(
@@ -87,7 +88,7 @@ def register_parcours_cli(app: Flask) -> None:
                     seen["p"] = percent
 
             try:
-                outcome = run_import(db.engine, record.id, path, today=date.today(),
+                outcome = run_import(db.engine, record.id, path, today=clock.today(),
                                      progress=advance)
             except ImportRefused as exc:
                 click.echo("", err=True)
@@ -121,7 +122,7 @@ def register_parcours_cli(app: Flask) -> None:
         from models.network.orm import MissionLocale
         from models.parcours.generator import generate_extract
 
-        today = date.today()
+        today = clock.today()
         period_end = _french_date(end, "--to") or (today.replace(day=1) - timedelta(days=1))
         period_start = _french_date(start, "--from") or period_end.replace(month=1, day=1)
         if period_end < period_start:

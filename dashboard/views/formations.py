@@ -10,7 +10,6 @@ Figures come from ``models.training.stats`` (the same definitions as the PDF rep
 hours and rates arrive as Decimal and become floats only to feed the charts.
 """
 
-from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +24,7 @@ from dashboard.data import (
     training_summary,
     training_years,
 )
+from models import clock
 from models.formatting import format_date, format_number
 from models.formatting import format_ratio as pct
 
@@ -62,7 +62,7 @@ def score(value) -> str:
 
 st.title("Formations")
 years = training_years(user.id)
-this_year = date.today().year
+this_year = clock.today().year
 year = st.selectbox("Année", years, index=years.index(this_year) if this_year in years else 0,
                     key="training_year")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.errors import Errors
 from models.formatting import format_date, format_money
 from models.funding.enums import ConventionStatus, ConventionType
@@ -36,7 +37,7 @@ def add_payment(session: Session, actor: Any, convention: Convention, data: Paym
                 *, today: date | None = None) -> Payment:
     """Record money received; never more than what remains due (overall and on the instalment)."""
     require_manage(actor)
-    today = today or date.today()
+    today = today or clock.today()
     errors = Errors()
     if ConventionType(convention.type).in_kind:
         errors.add("__all__", "Une mise à disposition valorisée n'est pas versée : aucun "

@@ -15,11 +15,12 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.base import utcnow
 from models.mail.settings import MailSettings
 from models.training.orm import OutboxMessage
@@ -62,7 +63,7 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = ", ".join(message.recipients)
     email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=True)
+    email["Date"] = format_datetime(clock.local_now())
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
     email.set_content(message.body)
     for attachment in message.attachments or []:

@@ -62,6 +62,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from models import clock
+
 RULES: tuple[str, ...] = tuple(f"Q{i:02d}" for i in range(1, 18))
 DEFECT_RATE_MAX = 0.05
 
@@ -242,7 +244,7 @@ class Manifest:
             defect_rate=float(data["defect_rate"]),
             period=(date.fromisoformat(data["period"][0]),
                     date.fromisoformat(data["period"][1])),
-            today=date.fromisoformat(data["today"]) if data.get("today") else date.today(),
+            today=date.fromisoformat(data["today"]) if data.get("today") else clock.today(),
             counts={k: int(v) for k, v in data["counts"].items()},
             defects={rule: [tuple(t) for t in data["defects"].get(rule, [])]
                      for rule in RULES},
@@ -267,7 +269,7 @@ def generate_extract(out_dir: Path | str, *, jeunes: int, seed: int, defect_rate
     ``missions_locales``: (code_ml, département) pairs; ``period``: (du, au) inclusive.
     Raises ``ValueError`` on arguments it cannot honour.
     """
-    today = date.today() if today is None else today
+    today = clock.today() if today is None else today
     du, au = period
     codes, depts = _check_arguments(jeunes, defect_rate, missions_locales, du, au)
     build = _Build(np.random.default_rng(seed), jeunes, float(defect_rate), codes, depts,

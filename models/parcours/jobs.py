@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import Engine
 
+from models import clock
 from models.database import make_engine
 from models.errors import DomainError
 from models.parcours.lifecycle import cleanup_stale
@@ -52,7 +52,7 @@ def _engine() -> Engine:
 def import_extract(import_id: int, path: str) -> None:
     """Run one queued import; the upload is deleted once the import has an outcome."""
     try:
-        run_import(_engine(), import_id, Path(path), today=date.today())
+        run_import(_engine(), import_id, Path(path), today=clock.today())
     except DomainError as exc:  # refused: recorded on the import, nothing to retry
         log.info("parcours import %s refused: %s", import_id, exc)
     except LookupError:  # the import no longer exists (database reset): drop its upload
@@ -82,7 +82,6 @@ def _forget_upload(import_id: int, path: Path) -> None:
 
 def requeue_interrupted() -> list[int]:
     """Queue again the imports a crash or a restart left unfinished (quiet for 5 min)."""
-    from datetime import UTC, datetime
 
     from sqlalchemy.orm import Session
 
@@ -100,7 +99,7 @@ def requeue_interrupted() -> list[int]:
                 record.status, record.stage = "echec", "Échec"
                 record.message = ("L'import s'est interrompu et ses fichiers ne sont plus "
                                   "disponibles : déposez l'extraction à nouveau.")
-                record.finished_at = datetime.now(UTC)
+                record.finished_at = clock.now()
                 session.commit()
                 continue
         log.info("parcours import %s queued again after an interruption", import_id)

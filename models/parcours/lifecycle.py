@@ -7,10 +7,11 @@ running import touches its row at every progress step — and put back in the qu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
 
+from models import clock
 from models.parcours.orm import (
     ParcoursExtract,
     ParcoursImport,
@@ -27,7 +28,7 @@ STALE_AFTER = timedelta(minutes=5)
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def set_status(engine: Engine, import_id: int, **values) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from models import clock
 from models.errors import DomainError, Errors, PermissionDenied
 from models.formatting import format_date
 from models.policy import can
@@ -154,7 +155,7 @@ def record_attendance(session: Session, actor: Any, ts: TrainingSession,
     and its own half-days, never for a cancelled session nor for a half-day still to
     come. ``None`` clears a mark. Returns how many marks changed.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if actor is not None and not can(actor, "training.manage"):
         raise PermissionDenied()
     ts = lock_session(session, ts.id)  # one writer per session: no duplicate marks

@@ -10,7 +10,6 @@ condition also makes two simultaneous submissions of one link count once.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.accounts.roles import ARML_TEAM, Role
 from models.base import utcnow
 from models.errors import DomainError, Errors, PermissionDenied
@@ -75,7 +75,7 @@ class _ClockSigner(TimestampSigner):
         self._now = now
 
     def get_timestamp(self) -> int:
-        return int(self._now.timestamp()) if self._now is not None else int(time.time())
+        return int(self._now.timestamp()) if self._now is not None else int(clock.now().timestamp())
 
 
 def _serializer(secret: str | bytes, now: datetime | None) -> URLSafeTimedSerializer:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models import clock
 from models.accounts.roles import ARML_TEAM, Role
 from models.base import utcnow
 from models.database import begin_write
@@ -93,7 +94,7 @@ class RegistrationData:
 def register(session: Session, actor: Any, session_id: int, data: RegistrationData, *,
              today: date | None = None) -> Registration:
     """Confirm a seat if one is free (and the mission locale's quota allows), else queue."""
-    today = today or date.today()
+    today = today or clock.today()
     ts = lock_session(session, session_id)
     _lapse_offers(session, ts, utcnow())
     role = _role(actor)

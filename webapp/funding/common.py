@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_login import current_user
 from sqlalchemy import Select
 
+from models import clock
 from models.formatting import format_date
 from models.funding import queries
 from models.funding.orm import Convention, Funder
@@ -19,7 +20,7 @@ ZERO = Decimal("0.00")
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def funder_or_404(funder_id: int) -> Funder:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import HiddenField
 
+from models import clock
 from models.errors import ValidationFailed
 from models.funding import timesheet_queries, timesheets
 from models.money import AmountError, parse_decimal
@@ -58,9 +59,9 @@ def _grid_url(member_id: int, year: int, anchor: str | None = None) -> str:
 @access("timesheet.manage")
 def time_index():
     """Choose a person and a year; every person's months against their contract."""
-    current = current_programme(db.session, date.today())
+    current = current_programme(db.session, clock.today())
     year = (request.args.get("annee", type=db_int)
-            or (current.year if current else date.today().year))
+            or (current.year if current else clock.today().year))
     ensure(2000 <= year <= 2100)
     member_id = request.args.get("membre", type=db_int)
     if member_id:
@@ -234,7 +235,7 @@ def _slug(text: str) -> str:
 def timesheet_pdf_view(member_id: int, year: int, month: int):
     member = _member_or_404(member_id)
     sheet = timesheet_queries.month_sheet(db.session, member, _month_or_404(year, month))
-    body = timesheet_pdf(sheet, datetime.now(UTC))
+    body = timesheet_pdf(sheet, clock.now())
     filename = f"feuille-de-temps-{_slug(member.full_name)}-{year}-{month:02d}.pdf"
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_login import current_user
 
+from models import clock
 from models.network.queries import mission_locale_choices
 from models.policy import can
 from models.programme import queries
@@ -15,7 +16,7 @@ from webapp.extensions import db
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def programme_or_404(programme_id: int) -> Programme:

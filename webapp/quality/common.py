@@ -8,6 +8,7 @@ from datetime import date
 from flask_login import current_user
 from sqlalchemy import select
 
+from models import clock
 from models.network.orm import MissionLocale
 from models.parcours import queries
 from models.parcours.orm import ParcoursExtract, ParcoursImport
@@ -19,7 +20,7 @@ from webapp.extensions import db
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 @dataclass(frozen=True)

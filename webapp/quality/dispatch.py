@@ -10,12 +10,12 @@ on the import itself, which the status page reads.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 
+from models import clock
 from models.errors import DomainError
 from models.parcours.orm import ParcoursImport
 from models.parcours.uploads import delete_upload
@@ -43,7 +43,7 @@ def dispatch(import_id: int, path: Path) -> None:
         with db.engine.begin() as conn:
             conn.execute(update(ParcoursImport).where(ParcoursImport.id == import_id).values(
                 status="echec", stage="Échec", stored_path=None,
-                finished_at=datetime.now(UTC), message=QUEUE_DOWN))
+                finished_at=clock.now(), message=QUEUE_DOWN))
         delete_upload(path)
         return
     job_id = getattr(result, "id", None)

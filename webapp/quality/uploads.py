@@ -9,12 +9,12 @@ from __future__ import annotations
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from models import clock
 from models.parcours.reading import MANDATORY
 
 CSV_NAMES = tuple(f"{stem}.csv" for stem in MANDATORY)
@@ -71,7 +71,7 @@ def read_upload(files: list[FileStorage]) -> tuple[Upload | None, list[str]]:
 
 def fresh_folder(root: Path) -> Path:
     """A new folder per upload (date + random part: two uploads never share one)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     folder = root / f"{stamp}-{secrets.token_hex(6)}"
     folder.mkdir(parents=True)
     return folder

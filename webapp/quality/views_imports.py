@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from models import clock
 from models.accounts.orm import User
 from models.formatting import format_date, format_number
 from models.parcours import queries
@@ -98,7 +99,7 @@ def _since(moment: datetime | None) -> timedelta:
         return timedelta(0)
     if moment.tzinfo is None:  # SQLite hands back naive UTC datetimes
         moment = moment.replace(tzinfo=UTC)
-    return datetime.now(UTC) - moment
+    return clock.now() - moment
 
 
 def waiting_hint(record: ParcoursImport) -> dict | None:
@@ -112,7 +113,7 @@ def waiting_hint(record: ParcoursImport) -> dict | None:
         silent = _since(record.updated_at)
         return {"kind": "silent", "minutes": int(silent.total_seconds() // 60)} \
             if silent >= STALE_AFTER else None
-    alive_since = datetime.now(UTC) - STALE_AFTER
+    alive_since = clock.now() - STALE_AFTER
     running = db.session.scalar(select(ParcoursImport.id).where(
         ParcoursImport.status == "en_cours", ParcoursImport.id != record.id,
         ParcoursImport.updated_at >= alive_since).order_by(ParcoursImport.id).limit(1))

@@ -7,6 +7,7 @@ from datetime import date
 from flask import render_template
 from flask_login import current_user
 
+from models import clock
 from models.formatting import format_date, format_number
 from models.funding.queries import funder_choices
 from models.network.queries import mission_locale_choices
@@ -21,7 +22,7 @@ from webapp.training import bp
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def training_or_404(training_id: int) -> Training:

@@ -9,11 +9,12 @@ own mission locale may download too (another mission locale's answers 404).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models import clock
 from models.errors import ValidationFailed
 from models.network.queries import current_region
 from models.policy import can
@@ -41,7 +42,7 @@ class AttendanceForm(Form):
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _session_or_404(session_id: int) -> TrainingSession:
@@ -127,7 +128,7 @@ def documents(session_id: int):
 def attendance_sheet(session_id: int):
     ts = _session_or_404(session_id)
     body = attendance_sheet_pdf(session_attendance(db.session, ts), _arml_name(),
-                                datetime.now(UTC))
+                                clock.now())
     return _pdf(body, f"emargement-{slug(ts.training.title)}-{ts.start_date:%Y-%m-%d}.pdf")
 
 
