@@ -2,8 +2,13 @@
 
 A first streaming pass over each file computes its checksum, rejects binary or
 empty files, decides the encoding (UTF-8 with or without BOM, else Windows-1252)
-and sniffs the separator from the header line; then pandas reads the file in
-chunks, so memory does not grow with the file size.
+and sniffs the separator from the header line; a second one measures every record
+and field (quote-aware); then pandas reads the file in chunks, so memory does not
+grow with the file size.
+
+Hostile files are refused before they cost memory (see the limits below): a ZIP
+member's size and compression ratio are read from the central directory before
+anything is decompressed, and no line or field is ever held whole beyond its cap.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import IO
 
 import pandas as pd
 
+from models.formatting import format_number
 from models.parcours.errors import ImportRefused
 
 FILE_ORDER = ("jeunes", "dispositifs", "situations", "evenements")
@@ -47,6 +53,73 @@ SCAN_BYTES = 1 << 20
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 # What zipfile raises for an encrypted, truncated or corrupted member.
 ARCHIVE_ERRORS = (RuntimeError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError)
+
+# --- limits against hostile files (module constants: change them here; tests lower them) --
+# The largest legitimate file is the events of the largest region: ~9 million rows of
+# 60-100 bytes, so 0.5-1 GB. 4 GiB per file leaves four times that. It applies to each
+# ZIP member (uncompressed size, from the central directory) and to each plain file.
+MAX_FILE_BYTES = 4 << 30
+# Real CSV extracts compress 5 to 15 times (very repetitive ones perhaps 30); a zip bomb
+# does 1 000 times and more. Beyond 100 the archive is refused unread.
+MAX_COMPRESSION_RATIO = 100
+# Below this uncompressed size a ratio means nothing (and costs nothing): not checked.
+RATIO_MIN_BYTES = 1 << 20
+# One record (a line, or several lines when a quoted field spans them): a legitimate one
+# is a few hundred characters (16 columns at most a few dozen each), so 64 Ki leaves two
+# orders of magnitude. Nothing longer is ever held in memory.
+MAX_LINE_CHARS = 65_536
+# One field: legitimate values are under a few hundred characters (identifiers 40, the
+# longest free text ~200).
+MAX_FIELD_CHARS = 4_096
+# pandas reads a file in chunks of at most this many characters (CHUNK_ROWS rows of short
+# lines, fewer when the file's longest record is long), so a chunk stays ~64 MB of text.
+CHUNK_CHARS = 64 << 20
+
+
+def _size(n_bytes: int) -> str:
+    """``4 Go``, ``820 Mo``, ``64 Ko``: a size in French units (1 Go = 1 024 Mo)."""
+    if n_bytes >= 1 << 30:
+        return f"{format_number(n_bytes / (1 << 30), digits=1).removesuffix(',0')} Go"
+    if n_bytes >= 1 << 20:
+        return f"{format_number(round(n_bytes / (1 << 20)))} Mo"
+    return f"{format_number(max(1, round(n_bytes / 1024)))} Ko"
+
+
+def _too_big(member: str, size: int) -> str:
+    return (f"{member} : fichier de {_size(size)} (décompressé), au-delà de la limite de "
+            f"{_size(MAX_FILE_BYTES)} par fichier. Ce n'est pas la taille d'une extraction "
+            "régionale : importez-la en plusieurs fois (par période ou par mission locale).")
+
+
+def _zip_limits(path: Path, members: list[zipfile.ZipInfo]) -> list[str]:
+    """Sizes and ratios from the central directory, before any member is decompressed.
+
+    zipfile never inflates a member beyond its declared size, so these declared sizes
+    bound what the import will read; the whole archive is also held to the ratio against
+    its real size on disk (overlapping members or a forged compressed size gain nothing).
+    """
+    problems = []
+    for info in members:
+        if info.file_size > MAX_FILE_BYTES:
+            problems.append(_too_big(info.filename, info.file_size))
+        elif info.file_size >= RATIO_MIN_BYTES \
+                and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            problems.append(
+                f"{info.filename} : fichier {format_number(ratio)} fois plus gros une fois "
+                f"décompressé (limite {MAX_COMPRESSION_RATIO} ; une vraie extraction se "
+                "compresse 5 à 15 fois). L'archive est refusée sans être lue : refaites-la "
+                "à partir des fichiers CSV exportés d'i-milo et déposez-la à nouveau.")
+    total = sum(info.file_size for info in members)
+    archive = path.stat().st_size
+    if not problems and total >= RATIO_MIN_BYTES \
+            and total > MAX_COMPRESSION_RATIO * max(archive, 1):
+        problems.append(
+            f"{path.name} : l'archive annonce {_size(total)} de fichiers pour "
+            f"{_size(archive)} sur le disque (plus de {MAX_COMPRESSION_RATIO} fois) ; elle "
+            "est refusée sans être lue. Refaites l'archive ZIP à partir des fichiers CSV "
+            "exportés d'i-milo et déposez-la à nouveau.")
+    return problems
 
 
 def _damaged(info: FileInfo, exc: BaseException) -> str:
@@ -78,6 +151,7 @@ class FileInfo:
     mapping: dict[str, str] = field(default_factory=dict)  # raw name → canonical name
     ignored: list[str] = field(default_factory=list)
     surplus_fields: bool = False  # rows longer than the header (the surplus is dropped)
+    longest: int = 0  # characters of the longest record (second pass)
 
 
 class Source:
@@ -95,12 +169,15 @@ class Source:
                 return
             self.members[stem] = (name, opener)
 
+        limits: list[str] = []
         if path.is_dir():
             for child in sorted(path.iterdir()):
                 stem = child.name.lower().removesuffix(".csv")
                 if child.is_file() and child.name.lower().endswith(".csv") \
                         and stem in MANDATORY:
                     add(stem, child.name, lambda c=child: c.open("rb"))
+                    if child.stat().st_size > MAX_FILE_BYTES:
+                        limits.append(_too_big(child.name, child.stat().st_size))
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -109,6 +186,7 @@ class Source:
                     f"{path.name} : ce n'est pas une archive ZIP lisible. Déposez un fichier "
                     ".zip contenant jeunes.csv (et, si vous les avez, evenements.csv, "
                     "situations.csv, dispositifs.csv)."]) from exc
+            read: list[zipfile.ZipInfo] = []
             for info in self._zip.infolist():
                 base = info.filename.rsplit("/", 1)[-1]
                 stem = base.lower().removesuffix(".csv")
@@ -118,6 +196,8 @@ class Source:
                     continue
                 add(stem, info.filename,
                     lambda n=info.filename: self._zip.open(n))  # type: ignore[union-attr]
+                read.append(info)
+            limits = _zip_limits(path, read)
         else:
             raise ImportRefused([
                 f"{path.name} : fichier introuvable sur le serveur (le dépôt n'est plus "
@@ -128,6 +208,9 @@ class Source:
                 f"{path.name} contient deux fois le même fichier ({pair}) : gardez-en un seul "
                 "(les noms ne tiennent pas compte des majuscules ni des dossiers)."
                 for pair in twice])
+        if limits:
+            self.close()
+            raise ImportRefused(limits)
         if "jeunes" not in self.members:
             where = "L'archive" if self._zip is not None else "Le dossier"
             raise ImportRefused([
@@ -201,7 +284,73 @@ def inspect(info: FileInfo) -> list[str]:
         info.encoding = "cp1252"
     text = head.decode(info.encoding, errors="replace")
     header_line = next((line for line in text.splitlines() if line.strip()), "")
-    return _read_header(info, header_line)
+    return _read_header(info, header_line) or _measure(info)
+
+
+class _TooLong(Exception):
+    """A record grew beyond MAX_LINE_CHARS while being read."""
+
+
+def _measure(info: FileInfo) -> list[str]:
+    """Second pass: every record and field against MAX_LINE_CHARS / MAX_FIELD_CHARS.
+
+    The csv module splits records the way pandas' C engine does (a quoted field may span
+    lines), and it is fed lines of at most MAX_LINE_CHARS + 1 characters, counted per
+    record: a 1 GB line, or a quoted field left open over millions of short lines, is
+    refused at its first 64 Ki characters instead of being read whole by pandas.
+    Sets ``info.longest`` (the chunk size of the third pass depends on it).
+    """
+    limit = MAX_LINE_CHARS
+    record = [0, 0]  # characters of the record being read, physical lines read so far
+    start = 1  # physical line where that record starts
+
+    try:
+        stream = info.opener()
+    except ARCHIVE_ERRORS as exc:
+        return [_damaged(info, exc)]
+    text = io.TextIOWrapper(stream, encoding=info.encoding, errors="replace", newline="")
+
+    def lines() -> Iterator[str]:
+        readline = text.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            record[0] += len(line)
+            record[1] += 1
+            if record[0] > limit:
+                raise _TooLong
+            yield line
+
+    longest = 0
+    try:
+        with text:
+            for row in csv.reader(lines(), delimiter=info.separator, quotechar='"'):
+                longest = max(longest, record[0])
+                record[0] = 0
+                if row and len(max(row, key=len)) > MAX_FIELD_CHARS:
+                    widest = max(range(len(row)), key=lambda i: len(row[i]))
+                    column = info.columns[widest].strip() if widest < len(info.columns) \
+                        else f"n° {widest + 1}"
+                    return [f"{info.member}, ligne {start} : la colonne « {column} » "
+                            f"dépasse {format_number(MAX_FIELD_CHARS)} caractères (un champ "
+                            "d'extraction en compte au plus quelques centaines). Vérifiez "
+                            "les guillemets de cette ligne ; si cette colonne n'est pas "
+                            "utile, retirez-la de l'export."]
+                start = record[1] + 1
+    except _TooLong:
+        return [f"{info.member}, ligne {start} : ligne de plus de {format_number(limit)} "
+                "caractères (une ligne d'extraction en compte quelques centaines ; un "
+                "guillemet non refermé prolonge la ligne sur les suivantes). Vérifiez les "
+                "guillemets à partir de cette ligne, ou exportez à nouveau le fichier depuis "
+                "i-milo."]
+    except csv.Error as exc:
+        return [f"{info.member}, ligne {start} : lecture impossible ({exc}). Exportez à "
+                "nouveau le fichier depuis i-milo au format CSV."]
+    except ARCHIVE_ERRORS as exc:
+        return [_damaged(info, exc)]
+    info.longest = longest
+    return []
 
 
 def _read_header(info: FileInfo, header_line: str) -> list[str]:
@@ -264,8 +413,10 @@ def read_chunks(info: FileInfo,
                 chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[pd.DataFrame, int]]:
     """(chunk, bytes read so far): text columns named canonically, ``line`` = line number.
 
-    Rows that are entirely empty (trailing ``;;;`` lines) are dropped.
+    Rows that are entirely empty (trailing ``;;;`` lines) are dropped. A file with long
+    records is read in fewer rows at a time (CHUNK_CHARS of text per chunk at most).
     """
+    chunk_rows = max(1, min(chunk_rows, CHUNK_CHARS // max(info.longest, 1)))
     wanted = list(info.mapping)
     stream = info.opener()
     try:
