@@ -6,7 +6,9 @@ decided by the same policy as the web app.
 
 from __future__ import annotations
 
+import logging
 import sys
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -23,6 +25,7 @@ st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon=":ma
                    layout="wide")
 
 VIEWS = Path(__file__).resolve().parent / "views"
+log = logging.getLogger("animareseau.dashboard")
 
 user = current_principal()
 if user is None:
@@ -49,8 +52,20 @@ if user.can("quality.view"):
                          icon=":material/fact_check:"))
 
 with st.sidebar:
-    st.markdown(f"**{user.full_name}**  \n{Role(user.role).label}")
+    # Names are shown as text, never read as Markdown (a name is typed by a person).
+    st.text(f"{user.full_name}\n{Role(user.role).label}")
     if st.button("Se déconnecter", key="logout"):
         logout()
 
-st.navigation(pages).run()
+page = st.navigation(pages)
+try:
+    page.run()
+except Exception:  # noqa: BLE001 - Streamlit's stop/rerun are BaseExceptions, not caught
+    # No traceback for the user (client.showErrorDetails = "none"): a French message and a
+    # reference to find the full error in the server's log.
+    reference = uuid.uuid4().hex[:8]
+    log.exception("dashboard error, reference %s, page %s, user %s", reference,
+                  page.title, user.id)
+    st.error("Une erreur inattendue s'est produite sur cette page ; elle a été enregistrée "
+             f"(référence {reference}). Réessayez dans un instant ; si elle persiste, "
+             "communiquez cette référence à l'équipe de l'ARML.")

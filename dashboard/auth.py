@@ -1,21 +1,26 @@
-"""Dashboard sign-in against the same users table, password check and policy."""
+"""Dashboard sign-in: the same users, sessions table, throttle and policy as the web app.
+
+Two ways in: the web app's "Tableaux de bord" link brings a single-use ``jeton`` that
+opens a dashboard session bound to the web session (logging out of the web app ends it);
+or the login form, with the password. Either way the session is a ``user_session`` row,
+checked on every interaction: closed, idle or too old, it signs the user out.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import streamlit as st
 
 from dashboard.data import session_scope
 from models import policy
+from models.accounts import sessions
 from models.accounts.orm import User
-from models.accounts.services import authenticate
+from models.accounts.signin import sign_in
+from models.accounts.throttle import ThrottleSettings
 from models.audit import set_actor
 
-MAX_ATTEMPTS = 5
-LOCK_SECONDS = 60
+STATE_KEYS = ("user_id", "epoch", "session_token", "principal")
 
 
 @dataclass(frozen=True)
@@ -33,50 +38,72 @@ class Principal:
         return policy.can(self, action, obj)
 
 
+def _client() -> tuple[str, str]:
+    try:
+        ip = st.context.ip_address
+        agent = st.context.headers.get("User-Agent", "")
+    except Exception:  # noqa: BLE001 - no browser behind (AppTest): nothing to record
+        ip, agent = "", ""
+    return (ip if isinstance(ip, str) else "", agent if isinstance(agent, str) else "")
+
+
+def _forget(notice: str | None = None) -> None:
+    for key in STATE_KEYS:
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state["login_notice"] = notice
+
+
+def _redeem(jeton: str) -> None:
+    """Exchange the web app's sign-on token for a dashboard session, once."""
+    ip, agent = _client()
+    with session_scope() as session:
+        set_actor(session, None, via="dashboard")
+        opened = sessions.redeem_sign_on(session, jeton, sessions.Timeouts.from_env(),
+                                         ip=ip, user_agent=agent)
+        if opened is not None:
+            row, token = opened
+            st.session_state.update(user_id=row.user_id, session_token=token,
+                                    epoch=session.get(User, row.user_id).session_epoch)
+    if opened is None:
+        _forget("Ce lien d'ouverture des tableaux de bord a expiré ou a déjà servi. "
+                "Connectez-vous ci-dessous, ou rouvrez les tableaux de bord depuis "
+                "l'application.")
+
+
 def current_principal() -> Principal | None:
-    """The signed-in user, re-read on every run: a deactivated account is signed out."""
-    user_id = st.session_state.get("user_id")
-    if user_id is None:
+    """The signed-in user, checked on every run against the session row: a closed,
+    idle or too old session, or a deactivated account, signs the user out."""
+    jeton = st.query_params.get("jeton")
+    if jeton:
+        del st.query_params["jeton"]  # out of the address bar (and of the history)
+        _forget()
+        _redeem(jeton)
+    token = st.session_state.get("session_token")
+    if token is None:
         return None
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active or user.session_epoch != st.session_state.get("epoch"):
-            for key in ("user_id", "epoch", "principal"):
-                st.session_state.pop(key, None)
+        set_actor(session, None, via="dashboard")
+        row, reason = sessions.find_live(session, token, sessions.Timeouts.from_env())
+        if row is None or row.user_id is None:
+            _forget({"idle": "Votre session a expiré après une période d'inactivité.",
+                     "absolute": "Votre session a atteint sa durée maximale.",
+                     "closed": None}.get(reason or "", "Votre session a été fermée."))
             return None
+        user = session.get(User, row.user_id)
+        if user.session_epoch != st.session_state.get("epoch"):  # password changed meanwhile
+            sessions.close(session, row, "mot de passe changé")
+            _forget("Votre session a été fermée.")
+            return None
+        sessions.touch(row)
         return Principal(user.id, user.full_name, str(user.role), user.mission_locale_id)
-
-
-class _Throttle:
-    """Failed sign-ins per e-mail, shared by every browser session of this process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[str, list[float]] = {}
-
-    def blocked(self, email: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(email, []) if now - t < LOCK_SECONDS]
-            self._failures[email] = recent
-            return len(recent) >= MAX_ATTEMPTS
-
-    def fail(self, email: str) -> None:
-        with self._lock:
-            self._failures.setdefault(email, []).append(time.monotonic())
-
-    def clear(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(email, None)
-
-
-@st.cache_resource
-def _throttle() -> _Throttle:
-    return _Throttle()
 
 
 def login_form() -> None:
     st.title("Animaréseau · Tableaux de bord")
+    notice = st.session_state.pop("login_notice", None)
+    if notice:
+        st.info(notice)
     st.caption("Connectez-vous avec votre compte Animaréseau "
                "(mêmes identifiants que l'application).")
     with st.form("login"):
@@ -85,25 +112,30 @@ def login_form() -> None:
         submitted = st.form_submit_button("Se connecter", type="primary", key="login_submit")
     if not submitted:
         return
-    key = (email or "").strip().lower()
-    throttle = _throttle()
-    if throttle.blocked(key):
-        st.error("Trop de tentatives. Patientez une minute avant de réessayer.")
-        return
+    ip, agent = _client()
     with session_scope() as session:
         set_actor(session, None, via="dashboard")
-        user = authenticate(session, email, password)
-        if user is not None:
-            st.session_state.update(user_id=user.id, epoch=user.session_epoch)
-    if user is None:
-        throttle.fail(key)
-        st.error("Adresse e-mail ou mot de passe incorrect, ou compte désactivé.")
+        outcome = sign_in(session, email or "", password or "", ip=ip,
+                          settings=ThrottleSettings.from_env())
+        if outcome.user is not None:
+            set_actor(session, outcome.user, via="dashboard")
+            row, token = sessions.open_session(session, outcome.user, via="dashboard", ip=ip,
+                                               user_agent=agent)
+            st.session_state.update(user_id=outcome.user.id, session_token=token,
+                                    epoch=outcome.user.session_epoch)
+    if outcome.user is None:
+        st.error(outcome.error)
         return
-    throttle.clear(key)
     st.rerun()
 
 
 def logout() -> None:
-    for key in ("user_id", "epoch", "principal"):
-        st.session_state.pop(key, None)
+    token = st.session_state.get("session_token")
+    if token:
+        with session_scope() as session:
+            set_actor(session, None, via="dashboard")
+            row, _ = sessions.find_live(session, token, sessions.Timeouts.from_env())
+            if row is not None:
+                sessions.close(session, row, "déconnexion")
+    _forget("Vous êtes déconnecté·e des tableaux de bord.")
     st.rerun()

@@ -38,3 +38,15 @@ def database_url() -> str:
     path = instance_path()
     path.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path / 'animareseau.db'}"
+
+
+def positive_int_env(name: str, default: int) -> int:
+    """A whole number ≥ 1 from the environment, or a French error naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise RuntimeError(f"{name}={raw!r} n'est pas un nombre entier.") from None
+    if value < 1:
+        raise RuntimeError(f"{name} doit valoir au moins 1.")
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -14,9 +14,14 @@ from models import policy
 from models.accounts.services import load_for_login
 from models.audit import set_actor
 from models.settings import instance_path
+from webapp import sessions
 from webapp.access import undeclared_endpoints
 from webapp.config import load_config
 from webapp.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -46,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
+    sessions.init_app(app)
     _init_login(app)
     _init_request_hooks(app)
 
@@ -94,14 +100,22 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        # No "please sign in" banner for someone simply opening the home page.
-        if request.path != "/":
+        expired = session.pop("expired_notice", None)
+        if expired:
+            flash(f"{expired} Reconnectez-vous pour continuer.", "warning")
+        elif request.path != "/":
+            # No "please sign in" banner for someone simply opening the home page.
             flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")
                                 if request.path != "/" else None))
 
     @login_manager.user_loader
     def load_user(cookie_id: str):
+        # Only through a live server-side session of that same user: an old "remember me"
+        # cookie, or a copied cookie whose session was closed, signs nobody in.
+        row = sessions.current_row()
+        if row is None or row.user_id is None or not cookie_id.startswith(f"{row.user_id}:"):
+            return None
         return load_for_login(db.session, cookie_id)
 
 
@@ -120,14 +134,19 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages, exports and documents may hold personal data: no copy in any cache
+            # (browser history, shared proxies). Only the static assets are cached.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response
 
     @app.context_processor
@@ -135,4 +154,7 @@ def _init_request_hooks(app: Flask) -> None:
         def has(action: str, obj: Any = None) -> bool:
             return policy.can(current_user, action, obj)
 
-        return {"has": has}
+        def kept_form() -> list[list[str]] | None:
+            return sessions.kept_form_for(request.path)
+
+        return {"has": has, "kept_form": kept_form}

@@ -55,3 +55,36 @@ def undeclared_endpoints(app) -> list[str]:
         endpoint for endpoint, view in app.view_functions.items()
         if not endpoint.endswith("static") and not hasattr(view, "access_rule")
     )
+
+
+REAUTH_MESSAGE = ("Opération sensible : confirmez votre mot de passe pour continuer. "
+                  "Votre saisie vous attendra sur la page (les fichiers joints sont à "
+                  "choisir de nouveau).")
+
+
+def password_confirmation_needed():
+    """None if the user typed their password within the last minutes (sign-in or
+    confirmation); else the response that asks for it, then comes back here. A posted
+    form is kept (no secret, no file) and filled again on return."""
+    from flask import redirect, request, url_for
+
+    from models.accounts.sessions import recently_authenticated
+    from webapp.sessions import current_row, keep_form_and_go
+
+    if recently_authenticated(current_row()):
+        return None
+    if request.method == "POST":
+        return keep_form_and_go(url_for("auth.reauthenticate", next=request.path),
+                                REAUTH_MESSAGE, "info")
+    return redirect(url_for("auth.reauthenticate", next=request.full_path.rstrip("?")))
+
+
+def recent_password(view: Callable) -> Callable:
+    """Place under ``@access``: the whole view asks for a recent password (dangerous
+    administration: thresholds, imports, restores, purges)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        return password_confirmation_needed() or view(*args, **kwargs)
+
+    return wrapper

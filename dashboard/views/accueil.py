@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from models.accounts.roles import Role
+
 user = st.session_state["principal"]
 
 st.title("Tableaux de bord")
-st.write(f"Bonjour {user.full_name}.")
+st.text(f"Bonjour {user.full_name}.")  # a name is text, never Markdown
 if user.can("network.view"):
     lines = ["- **Réseau** : les missions locales de la région par département."]
     if user.can("programme.overview"):
@@ -28,6 +30,13 @@ elif user.can("quality.view"):
     st.markdown("- **Qualité des données** : le contrôle des extractions Parcours de votre "
                 "mission locale à la charte régionale de saisie, son score dans le temps et "
                 "ses anomalies par règle.")
+elif Role(user.role) is Role.FINANCEUR:
+    st.info(
+        "Les tableaux de bord servent au pilotage du réseau par l'ARML et son comité de "
+        "pilotage ; aucun n'est ouvert aux financeurs. Vos conventions, leurs versements, "
+        "leur exécution et vos échéances de rapport sont dans l'application web, rubrique "
+        "« Financements »."
+    )
 else:
     st.info(
         "Aucun tableau de bord n'est encore ouvert à votre profil. Les résultats de votre "

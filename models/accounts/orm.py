@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts.roles import Role
@@ -74,3 +74,61 @@ class User(Audited, TimestampMixin, Base):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+
+class UserSession(Base):
+    """One signed-in browser session, web or dashboard, held on the server.
+
+    The browser's cookie carries only a signed random token; the table stores its
+    SHA-256, so a leak of this table opens no session. Deleting the row ends the
+    session at once (logout, password change, deactivation, "close all sessions"):
+    a copy of the cookie taken earlier is then refused. ``user_id`` is NULL for a
+    visitor not signed in yet (it holds the login form's CSRF token). A dashboard
+    session opened from a web session through a sign-on token names it as ``parent``:
+    closing the web session closes it too.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_session.id", ondelete="CASCADE"), index=True)
+    via: Mapped[str] = mapped_column(String(20))  # web | dashboard
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    reauth_at: Mapped[datetime | None]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
+class SignOnToken(Base):
+    """A single-use ticket that opens a dashboard session for a web session (≤ 60 s)."""
+
+    __tablename__ = "sign_on_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("user_session.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A failed password check, per account (by normalised e-mail, known or not).
+
+    Stored in the database so every web worker and the dashboard share one count.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    occurred_at: Mapped[datetime] = mapped_column(index=True)

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.accounts.orm import User
+from models import clock
+from models.accounts.orm import User, UserSession
 from models.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -21,8 +22,11 @@ from models.accounts.passwords import (
     verify_password,
 )
 from models.accounts.roles import Role
+from models.accounts.sessions import close_all_for
 from models.base import utcnow
 from models.errors import ConcurrentEdit, Errors, PermissionDenied
+from models.formatting import format_datetime
+from models.mail.outbox import queue_mail
 from models.network.orm import MissionLocale
 from models.policy import can, grantable_roles
 
@@ -110,7 +114,7 @@ def create_user(session: Session, actor: User | None, data: UserData, password: 
         raise PermissionDenied()
     errors = Errors()
     role = _validate(session, actor, data, errors, None)
-    for problem in password_problems(password, email=data.email):
+    for problem in password_problems(password, email=data.email, full_name=data.full_name):
         errors.add("password", problem)
     errors.raise_if_any()
     assert role is not None
@@ -169,6 +173,7 @@ def update_user(session: Session, actor: User | None, user: User, data: UserData
     user.version_id += 1
     if deactivated:
         user.session_epoch += 1  # logs them out everywhere
+        close_all_for(session, user, "compte désactivé")
     try:
         session.flush()
     except StaleDataError as exc:  # saved by someone else between our read and our write
@@ -185,16 +190,35 @@ def set_active(session: Session, actor: User | None, user: User, active: bool,
     return update_user(session, actor, user, data, expected_version=expected_version)
 
 
-def set_password(session: Session, actor: User | None, user: User, password: str) -> None:
-    """Reset (admin) or change (self) a password; other sessions of the user are closed."""
+def set_password(session: Session, actor: User | None, user: User, password: str,
+                 *, keep: UserSession | None = None) -> None:
+    """Reset (admin) or change (self) a password.
+
+    Every other session of the user ends (``keep``: the one making the change, if it is
+    the user's own), and the user gets an e-mail saying so: a change they did not make
+    is then noticed.
+    """
     if actor is not None and actor.id != user.id and not can(actor, "users.manage", user):
         raise PermissionDenied()
     errors = Errors()
-    for problem in password_problems(password, email=user.email):
+    for problem in password_problems(password, email=user.email, full_name=user.full_name):
         errors.add("password", problem)
     errors.raise_if_any()
     user.password_hash = hash_password(password)
     user.session_epoch += 1
+    close_all_for(session, user, "mot de passe changé",
+                  keep=keep if keep is not None and keep.user_id == user.id else None)
+    by_self = actor is not None and actor.id == user.id
+    how = ("modifié depuis votre compte" if by_self
+           else "réinitialisé par un·e administrateur·rice de l'ARML")
+    when = format_datetime(clock.now())
+    queue_mail(session, [user.email], "Animaréseau : votre mot de passe a été modifié",
+               f"Bonjour {user.full_name},\n\n"
+               f"Le mot de passe de votre compte Animaréseau ({user.email}) a été "
+               f"{how}"
+               f" le {when}. Vos autres sessions ont été fermées.\n\n"
+               "Si vous n'êtes pas à l'origine de ce changement, prévenez sans attendre "
+               "l'équipe de l'ARML.\n", kind="password_changed")
     session.flush()
 
 

@@ -17,11 +17,12 @@ from models.accounts.services import (
     set_password,
     update_user,
 )
+from models.accounts.sessions import close_all_for, sessions_of
 from models.audit.orm import AuditEvent
 from models.audit.queries import history_of
 from models.network.queries import mission_locale_choices
 from models.policy import can, grantable_roles
-from webapp.access import access, ensure
+from webapp.access import access, ensure, password_confirmation_needed
 from webapp.admin import bp
 from webapp.admin.forms import NewUserForm, PasswordResetForm, ToggleActiveForm, UserForm
 from webapp.extensions import db
@@ -75,6 +76,8 @@ def users():
 def user_new():
     form = NewUserForm(roles=grantable_roles(current_user), missions_locales=_ml_choices(),
                        funders=_funder_choices())
+    if form.validate_on_submit() and (asked := password_confirmation_needed()) is not None:
+        return asked  # granting a role: a recent password first
     if form.validate_on_submit():
         done = attempt(lambda: create_user(db.session, current_user, _data(form),
                                            form.password.data), form=form)
@@ -99,15 +102,21 @@ def user_edit(user_id: int):
         form.version_id.data = str(user.version_id)
     elif not editable:
         flash("Vous ne pouvez pas modifier ce compte.", "danger")
-    elif form.validate_on_submit() and attempt(
-            lambda: update_user(db.session, current_user, user, _data(form),
-                                expected_version=version_of(form.version_id.data)),
-            form=form).ok:
-        flash("Compte mis à jour.", "success")
-        return redirect(url_for("admin.user_edit", user_id=user.id))
+    elif form.validate_on_submit():
+        # a new role or scope changes what the account may see: a recent password first
+        asked = password_confirmation_needed() if _changes_rights(user, form) else None
+        if asked is not None:
+            return asked
+        if attempt(lambda: update_user(db.session, current_user, user, _data(form),
+                                       expected_version=version_of(form.version_id.data)),
+                   form=form).ok:
+            flash("Compte mis à jour.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
     history = history_of(db.session, User.__tablename__, user.id)[:20]
+    open_sessions = sessions_of(db.session, current_user, user) if editable else []
     return render_template("admin/user_form.html", form=form, user=user, editable=editable,
                            history=history, reset_form=PasswordResetForm(),
+                           open_sessions=open_sessions,
                            toggle_form=ToggleActiveForm(), min_length=MIN_LENGTH)
 
 
@@ -122,6 +131,8 @@ def user_password(user_id: int):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
+    elif asked := password_confirmation_needed():
+        return asked
     elif attempt(lambda: set_password(db.session, current_user, user, form.password.data)).ok:
         flash(f"Mot de passe de {user.full_name} réinitialisé ; ses sessions ouvertes "
               "sont fermées. Transmettez-le par un canal sûr.", "success")
@@ -143,6 +154,29 @@ def user_toggle(user_id: int):
         flash(f"Compte de {user.full_name} {state}.", "success")
     return redirect(request.referrer if _same_site(request.referrer)
                     else url_for("admin.users"))
+
+
+@bp.route("/utilisateurs/<int:user_id>/sessions/fermer", methods=["POST"])
+@access("users.view")
+def user_close_sessions(user_id: int):
+    """Close every open session of an account (a lost laptop, a departure)."""
+    user = db.session.get(User, user_id)
+    ensure(user is not None)
+    if not can(current_user, "users.manage", user) or user.id == current_user.id:
+        flash("Vous ne pouvez pas fermer les sessions de ce compte ici.", "danger")
+    else:  # CSRF is checked for every POST by CSRFProtect
+        count = close_all_for(db.session, user, "fermée par un·e administrateur·rice")
+        db.session.commit()
+        flash(f"Sessions de {user.full_name} fermées ({count}).", "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+def _changes_rights(user: User, form: UserForm) -> bool:
+    """A new role, mission locale or funder: what the account may see changes."""
+    data = _data(form)
+    return (str(data.role) != Role(user.role).value
+            or data.mission_locale_id != user.mission_locale_id
+            or data.funder_id != user.funder_id)
 
 
 def _same_site(url: str | None) -> bool:

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from webapp.forms_common import Form
@@ -9,7 +9,6 @@ REQUIRED = "Ce champ est obligatoire."
 class LoginForm(Form):
     email = EmailField("Adresse e-mail", validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=128)])
-    remember = BooleanField("Rester connecté·e sur cet appareil")
     submit = SubmitField("Se connecter")
 
 
@@ -26,3 +25,12 @@ class ChangePasswordForm(Form):
                     EqualTo("password", "Les deux mots de passe ne correspondent pas.")],
     )
     submit = SubmitField("Changer mon mot de passe")
+
+
+class ConfirmPasswordForm(Form):
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=128)])
+    submit = SubmitField("Confirmer")
+
+
+class PlainForm(Form):
+    """A button that posts (close a session, extend the session): CSRF only."""

@@ -19,7 +19,7 @@ from models.parcours.charter import DIMENSION_LABELS, SEVERITY_LABELS
 from models.parcours.rules import AMBER, GREEN, NONE, RED, STATUS_LABELS
 from models.parcours.services import quality_settings, update_settings
 from models.policy import can
-from webapp.access import access, ensure
+from webapp.access import access, ensure, recent_password
 from webapp.extensions import db
 from webapp.forms_common import version_of
 from webapp.quality import bp
@@ -121,6 +121,7 @@ def _settings_args(form: SettingsForm) -> dict[str, Any]:
 
 @bp.route("/seuils", methods=["GET", "POST"])
 @access("quality.settings")
+@recent_password
 def settings():
     current = quality_settings(db.session)
     form = SettingsForm()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -16,7 +16,7 @@ from models.parcours import queries
 from models.parcours.orm import IMPORT_STATUSES, ParcoursExtract, ParcoursImport
 from models.parcours.rules import period_from_name
 from models.parcours.services import create_import
-from webapp.access import access
+from webapp.access import access, recent_password
 from webapp.extensions import db
 from webapp.listing import list_page
 from webapp.quality import bp
@@ -42,18 +42,38 @@ IMPORT_SORTS = {
 }
 
 
+#: The routes that receive an extract: the only ones allowed PARCOURS_MAX_UPLOAD_MB.
+UPLOAD_ENDPOINTS = frozenset({"quality.import_new"})
+
+
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, values: dict | None) -> None:
+    """Raise the body limit (MAX_FORM_MB elsewhere) on the upload route alone.
+
+    Set here because url value preprocessors run before every before_request hook, and
+    those (CSRF, the NUL-byte check) read the form, which fixes the limit.
+    """
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["PARCOURS_MAX_CONTENT_LENGTH"]
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     limit = (request.max_content_length or 0) // (1024 * 1024)
-    message = (f"Le fichier envoyé dépasse la taille autorisée ({format_number(limit)} Mo). "
-               "Compressez l'extraction en ZIP, ou envoyez une période plus courte ; "
-               "l'administrateur peut relever la limite (PARCOURS_MAX_UPLOAD_MB).")
+    if request.endpoint not in UPLOAD_ENDPOINTS:
+        message = (f"La demande envoyée dépasse la taille autorisée ({format_number(limit)} "
+                   "Mo). Raccourcissez le texte saisi, puis envoyez le formulaire à nouveau.")
+    else:
+        message = (f"Le fichier envoyé dépasse la taille autorisée ({format_number(limit)} "
+                   "Mo). Compressez l'extraction en ZIP, ou envoyez une période plus courte ; "
+                   "l'administrateur peut relever la limite (PARCOURS_MAX_UPLOAD_MB).")
     return render_template("errors/error.html", code=413, title="Fichier trop volumineux",
                            message=message), 413
 
 
 @bp.route("/imports/nouveau", methods=["GET", "POST"])
 @access("quality.import")
+@recent_password
 def import_new():
     form = ImportForm()
     if form.validate_on_submit():
