@@ -25,6 +25,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY est obligatoire"):
         load_config()
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://animareseau.arml-test.fr")
     config = load_config()
     assert config["SECRET_KEY"] == "s" * 64
     assert config["SESSION_COOKIE_SECURE"] is True

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
+import re
 import time
 import zipfile
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.parcours import pipeline, reading
-from models.parcours.orm import ParcoursExtract, PqJeune, QualityFinding
+from models.parcours.orm import ParcoursExtract, ParcoursImport, PqJeune, QualityFinding
+from tests.conftest import PASSWORD, login, make_app
 from tests.parcours_helpers import (
     JEUNES_HEADER,
     clean_young,
@@ -164,3 +168,116 @@ def test_long_records_are_read_in_smaller_chunks(engine, tmp_path, monkeypatch):
     outcome = do_import(engine, folder)
     assert outcome.counts["jeunes"] == 50
     assert max(seen) < 20 and sum(seen) == 50
+
+
+# =========================================================== 2. request body size
+def _multipart(client, url: str, size: int, **fields):
+    data = {**fields, "piece": (io.BytesIO(b"x" * size), "piece.bin")}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_an_ordinary_form_refuses_a_5_mb_body_with_the_french_413(app, client, world):
+    """Every route used to accept bodies up to the Parcours upload limit (1 GiB)."""
+    assert app.config["MAX_CONTENT_LENGTH"] == 4 * 1024 * 1024
+    assert app.config["PARCOURS_MAX_CONTENT_LENGTH"] == 1024 * 1024 * 1024
+    login(client, world["emails"]["admin"])
+    for url in ("/admin/utilisateurs/nouveau", "/qualite/seuils"):
+        response = _multipart(client, url, 5 * 1024 * 1024, email="a@test.fr")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 413, url
+        assert "Fichier trop volumineux" in html
+        assert "Raccourcissez le texte saisi" in html
+        assert "PARCOURS_MAX_UPLOAD_MB" not in html  # not the extract's message
+
+
+def test_only_the_import_route_takes_a_large_upload(database_url, world, tmp_path):
+    """Limits lowered: the same 50 KB body is refused on a form and imported on the upload
+    route (the raised limit must be in place before the CSRF / NUL-byte hooks read it)."""
+    small = make_app(database_url, MAX_CONTENT_LENGTH=16 * 1024,
+                     PARCOURS_MAX_CONTENT_LENGTH=1024 * 1024)
+    try:
+        client = small.test_client()
+        assert login(client, world["emails"]["animateur"]).status_code == 302
+        body = ("\n".join([JEUNES_HEADER, *clean_young(600)]) + "\n").encode()
+        assert len(body) > 40 * 1024
+        refused_form = _multipart(client, "/admin/utilisateurs/nouveau", len(body))
+        assert refused_form.status_code == 413
+        response = client.post("/qualite/imports/nouveau", content_type="multipart/form-data",
+                               data={"files": [(io.BytesIO(body), "jeunes.csv")],
+                                     "period_start": "01/01/2026",
+                                     "period_end": "30/09/2026"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        with small.app_context():
+            record = db.session.scalars(select(ParcoursImport)).one()
+            assert record.status == "termine" and record.counts["jeunes"] == 600
+    finally:
+        with small.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+# =========================================================== 3. links in e-mails
+def test_mailed_links_use_the_public_base_url_not_the_host_header(database_url,
+                                                                  training_world):
+    """A forged ``Host: evil.example`` used to put each trainee's personal evaluation token
+    in a link to evil.example."""
+    from models.audit import set_actor
+    from models.training import registrations as seats
+    from models.training.enums import SessionStatus
+    from models.training.orm import OutboxMessage, TrainingSession
+
+    base = "https://animareseau.arml-test.fr/app"
+    app = make_app(database_url, PUBLIC_BASE_URL=base)
+    ids = training_world["ids"]
+    try:
+        with app.app_context():
+            s = db.session
+            set_actor(s, None, via="cli")
+            for n in range(2):
+                seats.register(s, None, ids["session"], seats.RegistrationData(
+                    last_name=f"Nom{n}", first_name=f"Prénom{n}", email=f"p{n}@ml.fr",
+                    job="conseiller", mission_locale_id=ids["ml_a"]),
+                    today=date(2026, 11, 23))
+                s.commit()
+            s.get(TrainingSession, ids["session"]).status = SessionStatus.REALISEE
+            s.commit()
+        client = app.test_client()
+        forged = "http://evil.example"  # every request carries Host: evil.example
+        assert client.post("/connexion", base_url=forged, data={
+            "email": training_world["emails"]["animateur"],
+            "password": PASSWORD}).status_code == 302
+        response = client.post(f"/formations/sessions/{ids['session']}/evaluations/envoi",
+                               data={"retour": "evaluations"}, base_url=forged)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/formations/sessions/")
+        with app.app_context():
+            bodies = db.session.scalars(select(OutboxMessage.body).where(
+                OutboxMessage.kind == "evaluation")).all()
+        assert len(bodies) == 2
+        for body in bodies:
+            links = re.findall(r"https?://\S+", body)
+            assert links and all(link.startswith(f"{base}/formations/evaluation/")
+                                 for link in links), links
+            assert "evil.example" not in body
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_production_refuses_to_start_without_a_public_base_url(monkeypatch):
+    from webapp.config import load_config
+
+    monkeypatch.setenv("ANIMARESEAU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL est obligatoire en production"):
+        load_config()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "evil.example")
+    with pytest.raises(RuntimeError, match="n'est pas une adresse valide"):
+        load_config()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://animareseau.arml-test.fr/")
+    assert load_config()["PUBLIC_BASE_URL"] == "https://animareseau.arml-test.fr"
+    monkeypatch.setenv("ANIMARESEAU_ENV", "development")
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    assert load_config()["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"

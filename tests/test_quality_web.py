@@ -219,7 +219,7 @@ def test_bad_uploads_are_explained_in_french_and_nothing_is_saved(app, as_role, 
 
 
 def test_a_too_large_upload_gets_a_french_page(app, world, database_url, tmp_path):
-    small = make_app(database_url, MAX_CONTENT_LENGTH=4 * 1024)
+    small = make_app(database_url, PARCOURS_MAX_CONTENT_LENGTH=4 * 1024)
     client = small.test_client()
     assert login(client, world["emails"]["animateur"]).status_code == 302
     response = upload(client, (b"x" * 20_000, "extrait.zip"))

@@ -354,7 +354,7 @@ def test_sending_from_the_web_builds_working_links(app, client, held):
     s = held["s"]
     body = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "evaluation")
                      ).first()
-    path = body.split("http://localhost", 1)[1].split()[0]
+    path = body.split(app.config["PUBLIC_BASE_URL"], 1)[1].split()[0]
     assert path.startswith("/formations/evaluation/")
     client.post("/deconnexion")
     assert client.get(path).status_code == 200

@@ -18,7 +18,8 @@ MESSAGES = {
           "une erreur, contactez l'équipe d'animation de l'ARML."),
     404: ("Page introuvable", "Cette page n'existe pas ou n'est pas accessible avec votre compte."),
     405: ("Méthode non autorisée", "Cette adresse ne s'utilise pas de cette façon."),
-    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    413: ("Fichier trop volumineux", "La demande envoyée dépasse la taille autorisée. "
+          "Raccourcissez le texte saisi ou envoyez un fichier plus petit, puis réessayez."),
     429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez une minute "
           "avant de réessayer."),
     500: ("Erreur interne", "Une erreur inattendue s'est produite ; elle a été enregistrée. "

@@ -22,6 +22,7 @@ from models.training.convocations import convocations_sent, send_convocations
 from webapp.access import access, public
 from webapp.extensions import db
 from webapp.forms_common import Form
+from webapp.links import public_url
 from webapp.training import bp
 from webapp.training.common import session_or_404, today, training_or_404
 from webapp.unit_of_work import attempt, flash_form_errors
@@ -146,7 +147,7 @@ def send_session_evaluations(session_id: int):
         return _back(ts.id, "evaluations")
     reminder = form.relance.data == "1"
     placeholder = "-"
-    base = url_for("training.evaluation_survey", token=placeholder, _external=True)[:-1]
+    base = public_url("training.evaluation_survey", token=placeholder)[:-1]
     done = attempt(lambda: evaluations.send_evaluation_requests(
         db.session, current_user, ts, _secret(), base, reminder=reminder, max_age=_max_age()))
     if done.ok:
