@@ -281,3 +281,52 @@ def test_production_refuses_to_start_without_a_public_base_url(monkeypatch):
     monkeypatch.setenv("ANIMARESEAU_ENV", "development")
     monkeypatch.delenv("PUBLIC_BASE_URL")
     assert load_config()["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+
+
+# =========================================================== 4. ids in multi-selects
+OUT_OF_RANGE = ["9223372036854775808", "-9223372036854775809", "2147483648",
+                "99999999999999999999999999", "abc", ""]
+
+
+def _action_form(ids, **overrides):
+    form = {"objective_id": ids["objective"], "title": "Titre conservé",
+            "description": "Une journée d'échanges", "pilot_id": ids["member"],
+            "start_date": "2026-04-01", "end_date": "2026-04-30", "status": "prevue",
+            "mission_locale_ids": [ids["ml_a"]], "partners": ""}
+    form.update(overrides)
+    return form
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_an_out_of_range_id_in_the_actions_missions_locales_is_a_french_error(
+        client, programme_world, value):
+    """``SelectMultipleField(coerce=int)`` let 2**63 reach the database: a 500."""
+    from models.programme.orm import Action
+
+    ids = programme_world["ids"]
+    assert login(client, programme_world["emails"]["animateur"]).status_code == 302
+    for url in (f"/programmes/{ids['programme']}/actions/nouvelle",
+                f"/programmes/actions/{ids['action_a']}/modifier"):
+        response = client.post(url, data=_action_form(
+            ids, mission_locale_ids=[str(ids["ml_a"]), value], version_id="1"))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, (url, response.status_code)
+        assert "Mission locale introuvable." in html
+        assert 'value="Titre conservé"' in html  # the form is kept
+    with client.application.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Action).where(
+            Action.title == "Titre conservé")) == 0
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE[:1])
+def test_an_unknown_value_in_the_trainings_audience_is_a_french_error(client, training_world,
+                                                                      value):
+    """The other multi-select (training audience: job codes, not ids) stays a form error."""
+    assert login(client, training_world["emails"]["animateur"]).status_code == 302
+    response = client.post("/formations/nouvelle", data={
+        "title": "Titre conservé", "duration_days": "1", "duration_hours": "7",
+        "modality": "presentiel", "audience": ["conseiller", value]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "n&#39;est pas un choix valide pour ce champ" in html
+    assert 'value="Titre conservé"' in html

@@ -97,6 +97,15 @@ def optional_int(value):
         return -1
 
 
+def id_choice(value) -> int:
+    """Coerce for multi-selects of ids (``SelectMultipleField(coerce=id_choice)``), bounded
+    like the single selects: garbage or out of range → -1 (domain says "introuvable")."""
+    try:
+        return db_int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def version_of(raw: str | None) -> int | None:
     """The version an editor loaded (hidden field); garbage never matches a real version."""
     try:

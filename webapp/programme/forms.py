@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models.programme.enums import ActionStatus, BudgetCategory, MemberStatus
-from webapp.forms_common import DecimalTextField, Form, optional_int
+from webapp.forms_common import DecimalTextField, Form, id_choice, optional_int
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_ERROR = "Date invalide (jj/mm/aaaa)."
@@ -62,7 +62,7 @@ class ActionForm(Form):
     status_reason = TextAreaField("Raison (report ou abandon)", validators=[Length(max=2000)])
     out_of_year_reason = TextAreaField("Raison du débordement hors de l'année",
                                        validators=[Length(max=2000)])
-    mission_locale_ids = SelectMultipleField("Missions locales impliquées", coerce=int,
+    mission_locale_ids = SelectMultipleField("Missions locales impliquées", coerce=id_choice,
                                              validate_choice=False)
     partners = TextAreaField("Partenaires extérieurs (un par ligne)",
                              validators=[Length(max=4000)])
