@@ -330,3 +330,61 @@ def test_an_unknown_value_in_the_trainings_audience_is_a_french_error(client, tr
     assert response.status_code == 200
     assert "n&#39;est pas un choix valide pour ce champ" in html
     assert 'value="Titre conservé"' in html
+
+
+# =========================================================== 5. look-alike e-mail addresses
+FULL_WIDTH_ADMIN = "ＡＤＭＩＮ＠ＴＥＳＴ．ＦＲ"  # what « ADMIN@TEST.FR » looks like in full width
+
+
+@pytest.mark.parametrize("email", [
+    FULL_WIDTH_ADMIN, "ａｄｍｉｎ@test.fr", " Admin@Test.fr\u3000"])
+def test_a_full_width_twin_of_an_existing_address_is_refused(session, world, email):
+    from models.accounts.services import UserData, create_user
+    from models.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        create_user(session, None, UserData(email=email, full_name="Jumeau", role="copil"),
+                    "une-phrase-de-passe-assez-longue-2026")
+    assert caught.value.errors["email"] == ["Un compte existe déjà avec cette adresse e-mail."]
+
+
+@pytest.mark.parametrize("email", [
+    "admin\u200b@test.fr", "\u200badmin@test.fr", "admin@test.fr\u200b", "adm\u00adin@test.fr",
+    "admin@te\u2060st.fr", "ad\u202emin@test.fr", "ad min@test.fr", "admin@test\u00a0.fr"])
+def test_invisible_characters_in_an_address_are_refused_in_french(session, world, email):
+    from models.accounts.services import UserData, create_user
+    from models.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        create_user(session, None, UserData(email=email, full_name="Jumeau", role="copil"),
+                    "une-phrase-de-passe-assez-longue-2026")
+    assert caught.value.errors["email"] == [
+        "L'adresse e-mail contient un espace ou un caractère invisible (par exemple un espace "
+        "de largeur nulle venu d'un copier-coller) : effacez-la et retapez-la au clavier."]
+
+
+def test_the_full_width_form_finds_the_account_and_signs_in(session, world):
+    from models.accounts.services import authenticate, find_by_email, normalize_email
+
+    assert normalize_email(FULL_WIDTH_ADMIN) == "admin@test.fr"
+    assert find_by_email(session, FULL_WIDTH_ADMIN).id == world["ids"]["admin"]
+    assert find_by_email(session, "admin\u200b@test.fr") is None
+    user = authenticate(session, FULL_WIDTH_ADMIN, PASSWORD)
+    assert user is not None and user.id == world["ids"]["admin"]
+
+
+def test_a_new_account_is_stored_in_normal_form(session, world):
+    from models.accounts.orm import User
+    from models.accounts.services import UserData, create_user
+
+    user = create_user(session, None, UserData(email="ＮＯＵＶＥＡＵ@ＴＥＳＴ．ＦＲ",
+                                                full_name="Nouveau", role="copil"),
+                       "une-phrase-de-passe-assez-longue-2026")
+    assert session.get(User, user.id).email == "nouveau@test.fr"
+
+
+def test_signing_in_on_the_web_with_the_full_width_form(client, world):
+    response = login(client, FULL_WIDTH_ADMIN)
+    assert response.status_code == 302
+    assert not response.headers["Location"].startswith("/connexion")
+    assert login(client.application.test_client(), "admin\u200b@test.fr").status_code == 200

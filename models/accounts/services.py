@@ -36,10 +36,18 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The one form of an address, stored, compared and used as a key: NFKC (full-width
+    letters, ligatures, compatibility forms → plain ones: ``ＡＤＭＩＮ@ＴＥＳＴ.ＦＲ`` is
+    ``admin@test.fr``), lower case, stripped. Invisible characters (zero-width space…)
+    are kept, so such an address never matches an account; ``_validate`` refuses it."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", email or "").lower()
+    return unicodedata.normalize("NFKC", text).strip()  # lower() may leave a non-NFKC form
 
 
 def find_by_email(session: Session, email: str) -> User | None:
+    """The account of this address, compared in normalised form (see ``normalize_email``)."""
     return session.scalars(select(User).where(User.email == normalize_email(email))).first()
 
 
@@ -74,8 +82,16 @@ class UserData:
 
 def _validate(session: Session, actor: User | None, data: UserData, errors: Errors,
               existing: User | None) -> Role | None:
+    import unicodedata
+
     email = normalize_email(data.email)
-    if not EMAIL_RE.match(email):
+    # Control, format (zero-width space, joiners, direction marks), unassigned or private
+    # characters and inner spaces: an address that looks like another one.
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in email):
+        errors.add("email", "L'adresse e-mail contient un espace ou un caractère invisible "
+                            "(par exemple un espace de largeur nulle venu d'un copier-coller) : "
+                            "effacez-la et retapez-la au clavier.")
+    elif not EMAIL_RE.match(email):
         errors.add("email", "Adresse e-mail invalide.")
     else:
         other = find_by_email(session, email)
