@@ -19,6 +19,7 @@ from models.accounts.orm import User
 from models.accounts.signin import sign_in
 from models.accounts.throttle import ThrottleSettings
 from models.audit import set_actor
+from models.settings import secret_key, session_cookie_name
 
 STATE_KEYS = ("user_id", "epoch", "session_token", "principal")
 
@@ -47,6 +48,16 @@ def _client() -> tuple[str, str]:
     return (ip if isinstance(ip, str) else "", agent if isinstance(agent, str) else "")
 
 
+def _web_session_token() -> str | None:
+    """The web app's session token, when this browser sends its cookie here (same host:
+    one origin behind the proxy, or both apps on one machine)."""
+    try:
+        raw = st.context.cookies.get(session_cookie_name())
+    except Exception:  # noqa: BLE001 - no browser behind (AppTest)
+        return None
+    return sessions.cookie_token(raw if isinstance(raw, str) else None, secret_key())
+
+
 def _forget(notice: str | None = None) -> None:
     for key in STATE_KEYS:
         st.session_state.pop(key, None)
@@ -60,7 +71,8 @@ def _redeem(jeton: str) -> None:
     with session_scope() as session:
         set_actor(session, None, via="dashboard")
         opened = sessions.redeem_sign_on(session, jeton, sessions.Timeouts.from_env(),
-                                         ip=ip, user_agent=agent)
+                                         ip=ip, user_agent=agent,
+                                         browser_session=_web_session_token())
         if opened is not None:
             row, token = opened
             st.session_state.update(user_id=row.user_id, session_token=token,

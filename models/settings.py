@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +51,29 @@ def positive_int_env(name: str, default: int) -> int:
     if value < 1:
         raise RuntimeError(f"{name} doit valoir au moins 1.")
     return value
+
+
+def secret_key() -> str:
+    """``SECRET_KEY``: signs the session cookie (the web app; the dashboard checks it)."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if app_env() == "production":
+        raise RuntimeError(
+            "SECRET_KEY est obligatoire en production : définissez une valeur longue et "
+            "aléatoire (par exemple `python -c \"import secrets; print(secrets.token_hex(32))\"`)."
+        )
+    # Development and tests: one random key per machine, kept under instance/.
+    instance = instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def session_cookie_name() -> str:
+    """The web session cookie: ``__Host-`` bound (HTTPS, this host only, path /) in
+    production."""
+    return "__Host-animareseau" if app_env() == "production" else "animareseau_session"

@@ -31,6 +31,7 @@ OTHER_ML_REGISTRATION = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT
                          "ml": NOT_FOUND, "*": FORBIDDEN}
 OTHER_ML_QUALITY = {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK,
                     "ml": NOT_FOUND, "financeur": FORBIDDEN}
+OTHER_ML_FINDINGS = {**OTHER_ML_QUALITY, "copil": FORBIDDEN}
 
 # endpoint: (method, url arguments, {who: expected})
 # "*" stands for every signed-in role not listed.
@@ -38,8 +39,16 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "auth.login": ("GET", {}, {"anon": OK, "*": REDIRECT}),
     "auth.logout": ("POST", {}, {"anon": REDIRECT, "*": REDIRECT}),
     "auth.change_password": ("GET", {}, {"anon": LOGIN, "*": OK}),
+    "auth.my_sessions": ("GET", {}, SIGNED_IN_OK),
+    # a session id that is nobody's: "already closed", back to the list
+    "auth.close_my_session": ("POST", {"session_id": 999999}, {"anon": LOGIN, "*": REDIRECT}),
+    "auth.close_other_sessions": ("POST", {}, {"anon": LOGIN, "*": REDIRECT}),
+    "auth.extend_session": ("POST", {}, {"anon": LOGIN, "*": REDIRECT}),
+    "auth.reauthenticate": ("GET", {}, SIGNED_IN_OK),
+    "auth.dashboard": ("GET", {}, {"anon": LOGIN, "*": REDIRECT}),
     "main.home": ("GET", {}, {"anon": LOGIN, "*": OK}),
     "main.healthz": ("GET", {}, {"anon": OK, "*": OK}),
+    "main.accessibility": ("GET", {}, {"anon": OK, "*": OK}),
     "network.index": ("GET", {}, {"anon": LOGIN, "admin": OK, "animateur": OK, "copil": OK,
                                   "ml": FORBIDDEN, "financeur": FORBIDDEN}),
     # another mission locale than the ml user's own: out of scope reads as "not found"
@@ -57,6 +66,7 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "admin.user_toggle": ("POST", {"user_id": "target"},
                           {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT,
                            "*": FORBIDDEN}),
+    "admin.user_close_sessions": ("POST", {"user_id": "target"}, TEAM_REDIRECT),
     "admin.audit": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     # --- programme régional d'animation: the team edits, the copil reads, a mission locale
     # reads the actions it takes part in, a funder sees nothing here.
@@ -193,8 +203,9 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "quality.imports": ("GET", {}, READERS_OK),
     "quality.import_detail": ("GET", {"import_id": "quality_import"}, READERS_OK),
     "quality.ml_detail": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
-    "quality.findings_csv": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
-    "quality.findings_xlsx": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
+    # findings record by record (id_jeune): the team and the ML concerned, not the copil
+    "quality.findings_csv": ("GET", {"ml_id": "ml_b"}, OTHER_ML_FINDINGS),
+    "quality.findings_xlsx": ("GET", {"ml_id": "ml_b"}, OTHER_ML_FINDINGS),
     # an empty mark form is sent back with its French error (redirect to the ML page)
     "quality.mark": ("POST", {"finding_id": "finding_b"}, TEAM_REDIRECT),
     "quality.unmark": ("POST", {"mark_id": "mark_b"}, TEAM_REDIRECT),
@@ -211,6 +222,13 @@ STATIC = {"static", "bootstrap.static"}
 def full_world(app, full_world):
     """The conftest world plus a finished Parcours import for ml_b (the other mission
     locale) with one finding and one mark: ids quality_import, finding_b, mark_b."""
+    add_quality_import(app, full_world)
+    return full_world
+
+
+def add_quality_import(app, world) -> None:
+    """A finished Parcours import for ml_b with one finding and one mark, into a
+    ``full_world`` (its ids gain quality_import, finding_b, mark_b)."""
     from datetime import date
 
     from models.audit import set_actor
@@ -221,7 +239,7 @@ def full_world(app, full_world):
         QualityMark,
     )
 
-    ids = full_world["ids"]
+    ids = world["ids"]
     with app.app_context():
         s = db.session
         set_actor(s, None, via="cli")
@@ -242,7 +260,6 @@ def full_world(app, full_world):
         s.add_all([finding, mark])
         s.commit()
         ids.update(quality_import=record.id, finding_b=finding.id, mark_b=mark.id)
-    return full_world
 
 
 def test_every_route_is_declared(app):
@@ -275,17 +292,23 @@ ALLOWED_WRITES = [(e, w) for e, (method, _, _) in EXPECTED.items() if method != 
                   for w in WHO if _expected(e, w) not in REFUSED]
 
 
-def _outcome(app, world, endpoint: str, who: str):
-    """What this identity gets on this route: LOGIN (sent to /connexion) or the status."""
-    method, args, _ = EXPECTED[endpoint]
-    client = app.test_client()
-    if who != "anon":
-        assert login(client, world["emails"][who]).status_code == 302
+def route_url(app, world, endpoint: str) -> str:
+    """The URL of a matrix route, its arguments taken from the world."""
+    args = EXPECTED[endpoint][1]
     with app.test_request_context():
         from flask import url_for
 
         # an argument naming a world object is its id; anything else is a literal
-        url = url_for(endpoint, **{k: world["ids"].get(v, v) for k, v in args.items()})
+        return url_for(endpoint, **{k: world["ids"].get(v, v) for k, v in args.items()})
+
+
+def _outcome(app, world, endpoint: str, who: str):
+    """What this identity gets on this route: LOGIN (sent to /connexion) or the status."""
+    method = EXPECTED[endpoint][0]
+    client = app.test_client()
+    if who != "anon":
+        assert login(client, world["emails"][who]).status_code == 302
+    url = route_url(app, world, endpoint)
     response = client.open(url, method=method)
     sent_to_login = (response.status_code == 302
                      and response.headers["Location"].startswith("/connexion"))

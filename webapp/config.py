@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from models.settings import app_env, database_url, instance_path, positive_int_env
-
-
-def _secret_key(env: str, instance: Path) -> str:
-    key = os.environ.get("SECRET_KEY", "").strip()
-    if key:
-        return key
-    if env == "production":
-        raise RuntimeError(
-            "SECRET_KEY est obligatoire en production : définissez une valeur longue et "
-            "aléatoire (par exemple `python -c \"import secrets; print(secrets.token_hex(32))\"`)."
-        )
-    # Development and tests: one random key per machine, kept under instance/.
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+from models.settings import (
+    app_env,
+    database_url,
+    positive_int_env,
+    secret_key,
+    session_cookie_name,
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -80,16 +66,15 @@ def _public_base_url(env: str) -> str:
 
 def load_config() -> dict:
     env = app_env()
-    instance = instance_path()
     production = env == "production"
     return {
         "ENV_NAME": env,
-        "SECRET_KEY": _secret_key(env, instance),
+        "SECRET_KEY": secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_RECORD_QUERIES": False,
         # The session cookie carries only a signed token (webapp/sessions.py): never readable
         # from JavaScript, not sent cross-site, HTTPS-only and "__Host-" bound in production.
-        "SESSION_COOKIE_NAME": "__Host-animareseau" if production else "animareseau_session",
+        "SESSION_COOKIE_NAME": session_cookie_name(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or _flag("SESSION_COOKIE_SECURE", False),

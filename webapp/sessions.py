@@ -14,7 +14,6 @@ from typing import Any
 from flask import Flask, Request, Response, flash, redirect, request, url_for
 from flask import session as flask_session
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
-from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
 from models.accounts import sessions
@@ -69,18 +68,10 @@ def user_agent() -> str:
 
 
 class DatabaseSessionInterface(SessionInterface):
-    salt = "animareseau-session"
-
-    def _signer(self, app: Flask) -> Signer:
-        return Signer(app.secret_key, salt=self.salt, key_derivation="hmac")
-
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        raw = request.cookies.get(self.get_cookie_name(app))
-        if not raw:
-            return ServerSession()
-        try:
-            token = self._signer(app).unsign(raw).decode()
-        except (BadSignature, UnicodeDecodeError):
+        token = sessions.cookie_token(request.cookies.get(self.get_cookie_name(app)),
+                                      app.secret_key)
+        if token is None:
             return ServerSession()
         row, reason = sessions.find_live(db.session, token, timeouts(app))
         if row is None:
@@ -116,7 +107,7 @@ class DatabaseSessionInterface(SessionInterface):
             db.session.commit()
         if session.new_token:
             response.set_cookie(
-                name, self._signer(app).sign(session.token).decode(),
+                name, sessions.sign_cookie(session.token, app.secret_key),
                 httponly=True, secure=self.get_cookie_secure(app),
                 samesite=self.get_cookie_samesite(app), path=self.get_cookie_path(app),
                 domain=self.get_cookie_domain(app))

@@ -50,8 +50,9 @@ FRENCH_CONTEXT = (
     "octobre", "novembre", "decembre", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
     "samedi", "dimanche", "secret", "bienvenue", "admin", "administrateur", "demo",
 )
-#: zxcvbn's score (0–4) a password must reach: 3 is "safely unguessable" (≥ 10⁸ guesses)
-MIN_SCORE = 3
+#: zxcvbn's score (0–4) a password must reach: 4, at least 10¹⁰ guesses (3 would let any
+#: three-part password through, "Bordeaux2026!!" included)
+MIN_SCORE = 4
 _HINTS = {
     "dictionary": "il contient un mot courant, un prénom, ou votre nom ou adresse",
     "spatial": "il contient une suite de touches du clavier (azerty, qsdf…)",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,24 @@ class Timeouts:
         app reads them (the dashboard calls this)."""
         return cls(idle=timedelta(minutes=positive_int_env("SESSION_IDLE_MINUTES", 30)),
                    absolute=timedelta(hours=positive_int_env("SESSION_ABSOLUTE_HOURS", 12)))
+
+
+COOKIE_SALT = "animareseau-session"
+
+
+def sign_cookie(token: str, secret: str) -> str:
+    """The session cookie's value: the token, signed (HMAC) with the application's key."""
+    return Signer(secret, salt=COOKIE_SALT, key_derivation="hmac").sign(token).decode()
+
+
+def cookie_token(value: str | None, secret: str) -> str | None:
+    """The token in a session cookie, or None if absent or not signed by us."""
+    if not value:
+        return None
+    try:
+        return Signer(secret, salt=COOKIE_SALT, key_derivation="hmac").unsign(value).decode()
+    except (BadSignature, UnicodeDecodeError):
+        return None
 
 
 def _hash(token: str) -> str:
@@ -230,9 +249,15 @@ def issue_sign_on(session: Session, row: UserSession) -> str:
 
 
 def redeem_sign_on(session: Session, token: str | None, timeouts: Timeouts, *, ip: str = "",
-                   user_agent: str = "") -> tuple[UserSession, str] | None:
+                   user_agent: str = "", browser_session: str | None = None
+                   ) -> tuple[UserSession, str] | None:
     """Exchange a sign-on token for a dashboard session, once; None if unknown, used,
-    expired, or its web session has ended."""
+    expired, or its web session has ended.
+
+    ``browser_session``: the web session token the browser itself holds, when the dashboard
+    can read the web app's cookie (same host): a token issued to another session (someone
+    else's link) is then refused.
+    """
     if not token or len(token) > 200:
         return None
     now = clock.now()
@@ -246,6 +271,8 @@ def redeem_sign_on(session: Session, token: str | None, timeouts: Timeouts, *, i
         return None
     parent = session.get(UserSession, used.session_id)
     if parent is None or parent.user_id is None or expiry_reason(parent, timeouts):
+        return None
+    if browser_session is not None and _hash(browser_session) != parent.token_hash:
         return None
     user = session.get(User, parent.user_id)
     if user is None or not user.active:
