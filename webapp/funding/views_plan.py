@@ -88,7 +88,7 @@ def _download(programme_id: int, kind: str) -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body = plan_csv(the_plan)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds "; charset=utf-8"
     name = export_filename(the_plan, kind)
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,5 +1,7 @@
 """One mission locale's data quality: score, history, findings, marks, exports.
 
+The findings record by record and their exports are the team's and the mission locale's
+own (``quality.findings``): the copil sees the score, history and counts per rule only.
 An ml account reaches only its own mission locale (another id reads as "not found");
 the team qualifies findings (acknowledged / accepted exception), which carry over to
 the next import of the same record and stop counting against the score.
@@ -30,7 +32,7 @@ from webapp.access import access, ensure
 from webapp.extensions import db
 from webapp.listing import list_page
 from webapp.quality import bp
-from webapp.quality.common import current_extracts, may_view_ml, ml_line, ml_or_404
+from webapp.quality.common import MlScope, current_extracts, may_view_ml, ml_line, ml_or_404
 from webapp.quality.forms import MarkForm
 from webapp.quality.labels import field_label, record_label
 from webapp.unit_of_work import attempt, flash_form_errors
@@ -89,7 +91,9 @@ def ml_detail(ml_id: int):
     extract, extracts = _shown_extract(ml)
     line = ml_line(ml, extract)
     listing = marks = None
-    if extract is not None:
+    # the copil sees the score and the counts per rule, not the findings record by record
+    findings_allowed = can(current_user, "quality.findings", MlScope(ml.id))
+    if extract is not None and findings_allowed:
         stmt = queries.findings_select(extract.id, **_filters())
         listing = list_page(stmt, FINDING_SORTS, "regle", tiebreak=QualityFinding.id)
         # only the page's own keys reach url_for: ``?ml_id=`` (export links), ``?endpoint=``
@@ -101,6 +105,7 @@ def ml_detail(ml_id: int):
         history=list(reversed(queries.ml_history(db.session, ml.id))),
         rules=_rules_of(extract), listing=listing, marks=marks or {},
         settings=quality_settings(db.session), status_labels=STATUS_LABELS,
+        findings_allowed=findings_allowed,
         severities=SEVERITY_LABELS, dimensions=DIMENSION_LABELS, mark_labels=MARK_LABELS,
         mark_filters=MARK_FILTERS, field_label=field_label, record_label=record_label,
         mark_form=MarkForm() if can(current_user, "quality.mark")
@@ -164,6 +169,7 @@ def _export(ml_id: int, kind: str) -> Response:
     from webapp.quality.exports import export_filename, findings_csv, findings_xlsx, rows_of
 
     ml = ml_or_404(ml_id)
+    ensure(can(current_user, "quality.findings", MlScope(ml.id)))
     extract, _ = _shown_extract(ml)
     rows = []  # no extract yet: the headers alone, not an error
     if extract is not None:
@@ -176,18 +182,18 @@ def _export(ml_id: int, kind: str) -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body = findings_csv(rows)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds "; charset=utf-8"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{export_filename(ml, extract, kind)}"'})
 
 
 @bp.route("/ml/<int:ml_id>/constats.csv")
-@access("quality.view")
+@access("quality.findings")
 def findings_csv(ml_id: int):
     return _export(ml_id, "csv")
 
 
 @bp.route("/ml/<int:ml_id>/constats.xlsx")
-@access("quality.view")
+@access("quality.findings")
 def findings_xlsx(ml_id: int):
     return _export(ml_id, "xlsx")
