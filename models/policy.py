@@ -105,6 +105,21 @@ def _view_quality(user: Any, obj: Any) -> bool:
     return obj is None or getattr(obj, "mission_locale_id", None) == user.mission_locale_id
 
 
+def _view_findings(user: Any, obj: Any) -> bool:
+    """Record-level findings (young person's id, field values) and their exports: the ARML
+    team, and an ml account for its own mission locale. The copil steers from the regional
+    table and the per-rule counts; it gets no youth-level list (data minimisation).
+
+    ``obj`` as for ``_view_quality``.
+    """
+    role = _role(user)
+    if role in ARML_TEAM:
+        return True
+    if role is not Role.ML:
+        return False
+    return obj is None or getattr(obj, "mission_locale_id", None) == user.mission_locale_id
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -140,9 +155,11 @@ RULES: dict[str, Rule] = {
     "registration.view": _view_registration,
     "training.stats": lambda u, o: _role(u) in NETWORK_READERS,
     # data quality of the Parcours extracts: team and copil see the region, an ml account
-    # only its own mission locale's findings; funders nothing. The team imports and marks
-    # findings; thresholds are the admin's.
+    # only its own mission locale; funders nothing. The findings record by record (and
+    # their exports) are the team's and the ml account's own, never the copil's. The team
+    # imports and marks findings; thresholds are the admin's.
     "quality.view": _view_quality,
+    "quality.findings": _view_findings,
     "quality.region": lambda u, o: _role(u) in NETWORK_READERS,
     "quality.import": lambda u, o: _role(u) in ARML_TEAM,
     "quality.mark": lambda u, o: _role(u) in ARML_TEAM,

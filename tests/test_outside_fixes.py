@@ -388,3 +388,37 @@ def test_signing_in_on_the_web_with_the_full_width_form(client, world):
     assert response.status_code == 302
     assert not response.headers["Location"].startswith("/connexion")
     assert login(client.application.test_client(), "admin\u200b@test.fr").status_code == 200
+
+
+# =========================================================== 6. findings record by record
+def test_the_copil_gets_counts_per_rule_but_no_youth_level_findings(app, world, tmp_path):
+    """The copil could read and download every mission locale's findings with id_jeune."""
+    from tests.parcours_helpers import do_import, jeune
+
+    rows = clean_young(3) + [jeune("33005", "987654", nom="Erreur", prenom="Sexe", sexe="X")]
+    with app.app_context():
+        do_import(db.engine, write_extract(tmp_path / "x", jeunes=rows))
+    ml_a = world["ids"]["ml_a"]
+    page = f"/qualite/ml/{ml_a}"
+    exports = [f"/qualite/ml/{ml_a}/constats.csv", f"/qualite/ml/{ml_a}/constats.xlsx"]
+    seen = {}
+    for role in ("admin", "animateur", "copil", "ml"):
+        client = app.test_client()
+        assert login(client, world["emails"][role]).status_code == 302
+        response = client.get(page)
+        assert response.status_code == 200
+        seen[role] = response.get_data(as_text=True)
+        statuses = [client.get(url).status_code for url in exports]
+        assert statuses == ([403, 403] if role == "copil" else [200, 200]), role
+    for role in ("admin", "animateur", "ml"):
+        assert 'id="table-constats"' in seen[role] and "987654" in seen[role], role
+        assert "constats.csv" in seen[role]
+    copil = seen["copil"]
+    assert 'id="regles"' in copil and "Q04" in copil  # the counts per rule stay
+    assert 'id="table-constats"' not in copil and "987654" not in copil
+    assert "constats.csv" not in copil and "constats.xlsx" not in copil
+    assert "réservée à l'équipe de l'ARML et à la mission locale concernée" in copil
+    client = app.test_client()
+    login(client, world["emails"]["copil"])
+    filtered = client.get(page + "?id_jeune=987654&regle=Q04").get_data(as_text=True)
+    assert 'id="table-constats"' not in filtered and 'data-finding="' not in filtered

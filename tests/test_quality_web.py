@@ -507,7 +507,7 @@ def test_findings_filter_by_rule_severity_and_young_and_paginate(app, as_role, w
     young.append(jeune(id_jeune="90", nom="Vieux", prenom="Niveau", niveau="V"))  # Q06
     team = as_role("animateur")
     import_via_web(team, tmp_path, jeunes=young)
-    client = as_role("copil")
+    client = as_role("ml")  # the findings record by record: the ML's own, not the copil's
     first = client.get(f"/qualite/ml/{ml_a}").get_data(as_text=True)
     assert first.count('class="finding') == 25 and "sur 31 anomalies" in text_of(first)
     warnings = client.get(f"/qualite/ml/{ml_a}?gravite=avertissement").get_data(as_text=True)
