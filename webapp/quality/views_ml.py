@@ -106,7 +106,6 @@ def ml_detail(ml_id: int):
         rules=_rules_of(extract), listing=listing, marks=marks or {},
         settings=quality_settings(db.session), status_labels=STATUS_LABELS,
         findings_allowed=findings_allowed,
-        findings_allowed=findings_allowed,
         severities=SEVERITY_LABELS, dimensions=DIMENSION_LABELS, mark_labels=MARK_LABELS,
         mark_filters=MARK_FILTERS, field_label=field_label, record_label=record_label,
         mark_form=MarkForm() if can(current_user, "quality.mark")
