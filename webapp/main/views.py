@@ -1,6 +1,8 @@
-"""Home page and health check."""
+"""Home page, accessibility statement and health check."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import current_app, jsonify, render_template
 from flask_login import current_user
@@ -31,6 +33,23 @@ def home():
         stats=stats,
         my_ml=current_user.mission_locale if current_user.role == Role.ML else None,
         dashboard_url=current_app.config["DASHBOARD_URL"],
+    )
+
+
+# The date of the statement: update it with each new audit (RGAA: "établie le").
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 5, 4)
+
+
+@bp.route("/accessibilite")
+@public
+def accessibility():
+    """The RGAA accessibility statement: public, linked from the footer of every page."""
+    region = current_region(db.session)
+    return render_template(
+        "main/accessibility.html",
+        arml_name=region.arml_name if region else None,
+        contact=(current_app.config.get("ACCESSIBILITY_CONTACT") or "").strip() or None,
+        statement_date=ACCESSIBILITY_STATEMENT_DATE,
     )
 
 
