@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app webapp
 
-.PHONY: run test setup install db lint bench clean
+.PHONY: run test test-horloge setup install db lint bench clean
 
 run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
@@ -14,6 +14,12 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite with the system clock one year ahead (needs Debian's faketime): the tests read
+# only the application's clock (models/clock.py), so the real date must change nothing.
+test-horloge:
+	command -v faketime >/dev/null || { echo "faketime manquant : apt-get install faketime"; exit 1; }
+	faketime -f "+365d" $(MAKE) test
 
 setup: install db
 
