@@ -162,6 +162,8 @@ RULES: dict[str, Rule] = {
     "quality.findings": _view_findings,
     "quality.region": lambda u, o: _role(u) in NETWORK_READERS,
     "quality.import": lambda u, o: _role(u) in ARML_TEAM,
+    # the imports' logs (their refusals may quote an id_jeune): the team only
+    "quality.imports": lambda u, o: _role(u) in ARML_TEAM,
     "quality.mark": lambda u, o: _role(u) in ARML_TEAM,
     "quality.settings": lambda u, o: _role(u) is Role.ADMIN,
     # the outbox holds every e-mail (names, addresses): admins only

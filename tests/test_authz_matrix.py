@@ -200,8 +200,9 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "quality.charter": ("GET", {}, {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
     "quality.settings": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     "quality.import_new": ("GET", {}, TEAM_OK),
-    "quality.imports": ("GET", {}, READERS_OK),
-    "quality.import_detail": ("GET", {"import_id": "quality_import"}, READERS_OK),
+    # the import logs may quote an id_jeune in a refusal: the team only
+    "quality.imports": ("GET", {}, TEAM_OK),
+    "quality.import_detail": ("GET", {"import_id": "quality_import"}, TEAM_OK),
     "quality.ml_detail": ("GET", {"ml_id": "ml_b"}, OTHER_ML_QUALITY),
     # findings record by record (id_jeune): the team and the ML concerned, not the copil
     "quality.findings_csv": ("GET", {"ml_id": "ml_b"}, OTHER_ML_FINDINGS),

@@ -146,7 +146,7 @@ def waiting_hint(record: ParcoursImport) -> dict | None:
 
 
 @bp.route("/imports/<int:import_id>")
-@access("quality.region")
+@access("quality.imports")
 def import_detail(import_id: int):
     record = import_or_404(import_id)
     extracts = list(db.session.scalars(select(ParcoursExtract).where(
@@ -157,7 +157,7 @@ def import_detail(import_id: int):
 
 
 @bp.route("/imports")
-@access("quality.region")
+@access("quality.imports")
 def imports():
     status = request.args.get("statut", "")
     stmt = queries.imports_select(current_user)
