@@ -650,7 +650,7 @@ def test_an_unreachable_job_queue_gives_a_french_failure_not_a_500(app, world, d
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "import a échoué" in html and "tâches de fond est indisponible" in html
-    assert 'http-equiv="refresh"' not in html
+    assert 'data-refresh-seconds' not in html
     with served.app_context():
         record = db.session.scalar(select(ParcoursImport))
         assert record.status == "echec" and record.stored_path is None

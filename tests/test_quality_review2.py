@@ -102,7 +102,7 @@ def test_an_import_waiting_for_a_stopped_worker_says_so(app, client, world):
     assert "travailleur des imports ne semble pas démarré" in page
     assert "rien n'est perdu" in page.lower()
     assert "l'import continue" not in page  # it does not: nothing runs it
-    assert 'http-equiv="refresh"' in html  # it starts as soon as the worker does
+    assert 'data-refresh-seconds' in html  # it starts as soon as the worker does
 
 
 def test_an_import_behind_a_running_one_says_it_waits_its_turn(app, client, world):

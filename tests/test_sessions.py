@@ -382,3 +382,20 @@ def test_an_expired_sign_on_token_is_refused(app, world):
     with app.app_context():
         assert sessions.redeem_sign_on(db.session, jeton["jeton"][0], sessions.Timeouts()) is None
         assert db.session.scalar(select(func.count()).select_from(SignOnToken)) == 1
+
+
+def test_a_forged_forwarded_for_does_not_multiply_the_per_ip_budget(database_url, world):
+    """Without PROXY_FIX, X-Forwarded-For is ignored: the per-IP limit holds."""
+    from tests.conftest import make_app
+    from webapp.extensions import limiter
+
+    limited = make_app(database_url, LOGIN_RATE_LIMIT="3 per minute")
+    limiter.reset()
+    codes = []
+    for n in range(4):
+        response = limited.test_client().post(
+            "/connexion", data={"email": f"x{n}@test.fr", "password": "mauvais"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        codes.append(response.status_code)
+    assert codes == [200, 200, 200, 429]
+    limiter.reset()

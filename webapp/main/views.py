@@ -37,7 +37,7 @@ def home():
 
 
 # The date of the statement: update it with each new audit (RGAA: "établie le").
-ACCESSIBILITY_STATEMENT_DATE = date(2026, 5, 4)
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 3)
 
 
 @bp.route("/accessibilite")

@@ -1,0 +1,272 @@
+"""Accessibility (WCAG 2.1 AA, RGAA 4.1): axe-core in a real Chromium on every page.
+
+Every GET page of the authorization matrix (tests/test_authz_matrix.py) is opened by each
+role that may see it, plus the login page, the 403 and 404 pages and the accessibility
+statement; then every page of the Streamlit dashboard, for the ARML team and for a mission
+locale. No violation of impact "serious" or "critical" is allowed.
+
+Markup does not depend on the database backend: the module runs on SQLite only, with one
+browser, one live web server and one dashboard process. Screenshots at 320 px and at
+desktop width land in ``tests/artifacts/screenshots/accessibilite/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, PASSWORD, make_app
+from tests.test_authz_matrix import EXPECTED, OK, _expected, add_quality_import, route_url
+from webapp.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               "--disable-quic"]
+ROOT = Path(__file__).resolve().parent.parent
+
+if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
+    reason = f"Chromium absent ({CHROMIUM} introuvable) : tests d'accessibilité ignorés."
+    print(reason)
+    pytest.skip(reason, allow_module_level=True)
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [
+    pytest.mark.browser,
+    # markup is the same on both backends: SQLite only (no PostgreSQL cluster started)
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+BLOCKING = ("serious", "critical")
+ROLES = ["admin", "animateur", "copil", "ml", "financeur"]
+SHOTS = ARTIFACTS / "screenshots" / "accessibilite"
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 320, "height": 640}
+
+
+# ---------------------------------------------------------------- axe
+AXE_SCRIPT = Axe().axe_script  # axe-core bundled with axe-playwright-python: works offline
+
+
+def axe_violations(page: Page, where: str, include: str | None = None,
+                   exclude: list[str] | None = None) -> list[str]:
+    """The serious and critical axe violations of the current page, one readable line each
+    (``where`` says which page for which role)."""
+    # (not just `window.axe`: an element with id="axe", a programme axis, is window.axe too)
+    if not page.evaluate("typeof window.axe?.run === 'function'"):
+        page.evaluate(AXE_SCRIPT)
+    context = {"include": [include] if include else [["html"]],
+               "exclude": [[selector] for selector in exclude or []]}
+    results = page.evaluate(
+        "([context, options]) => axe.run(context, options)",
+        [context, {"resultTypes": ["violations"], "iframes": False}])
+    lines = []
+    for violation in results["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        targets = ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:5])
+        more = len(violation["nodes"]) - 5
+        # the first element's reason (e.g. the measured contrast ratio and colours)
+        reason = " ".join(violation["nodes"][0].get("failureSummary", "").split()[4:])
+        lines.append(f"{where}: {violation['id']} ({violation['impact']}) "
+                     f"{violation['help']} → {targets}{f' (+{more})' if more > 0 else ''}"
+                     f" — {reason}")
+    return lines
+
+
+def assert_no_violation(lines: list[str], checked: int) -> None:
+    assert not lines, (f"{len(lines)} violation(s) « serious »/« critical » sur {checked} "
+                       "page(s) contrôlée(s) :\n" + "\n".join(lines))
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def web(database_url):
+    """The CSRF-enabled app served for real on a free port (one per module)."""
+    from werkzeug.serving import make_server
+
+    # static files cached by the browser: ~170 pages do not each revalidate Bootstrap
+    served = make_app(database_url, WTF_CSRF_ENABLED=True, SEND_FILE_MAX_AGE_DEFAULT=3600,
+                      ACCESSIBILITY_CONTACT="accessibilite@arml-test.fr")
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with served.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Dashboard:
+    """``streamlit run dashboard/app.py`` on the test database, started in the background
+    as soon as the module starts (it boots while the web pages are checked)."""
+
+    def __init__(self, database_url: str, log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, ANIMARESEAU_ENV="test", DATABASE_URL=database_url,
+                   ANIMARESEAU_INSTANCE_PATH=os.environ["ANIMARESEAU_INSTANCE_PATH"])
+        self.log = log
+        self._log_file = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def ready(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                health = f"{self.url}/_stcore/health"  # our own local http server
+                with urllib.request.urlopen(health, timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        return self.url
+            except OSError:
+                time.sleep(0.2)
+        pytest.fail("Le tableau de bord Streamlit n'a pas démarré :\n" + self.log.read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(database_url, tmp_path_factory):
+    process = Dashboard(database_url, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def a11y_world(app, full_world):
+    """The matrix world: every area's objects and a finished Parcours import."""
+    add_quality_import(app, full_world)
+    return full_world
+
+
+@pytest.fixture(scope="module")
+def shots():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+@pytest.fixture
+def open_page(browser):
+    contexts = []
+
+    def _open(viewport=DESKTOP) -> Page:
+        context = browser.new_context(locale="fr-FR", viewport=viewport)
+        context.add_init_script(script=AXE_SCRIPT)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def web_login(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/connexion")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).not_to_have_url(re.compile(r"/connexion"))
+
+
+def open_html(page: Page, url: str) -> bool:
+    """Go to ``url``; False when it is a file (PDF, spreadsheet, calendar), not a page."""
+    try:
+        response = page.goto(url)
+    except PlaywrightError:  # Chromium turned the navigation into a download
+        kind = page.request.head(url).headers.get("content-type", "")
+        assert not kind.startswith("text/html"), f"{url}: la page n'a pas pu s'ouvrir"
+        return False
+    assert response is not None and response.ok, f"{url}: {response and response.status}"
+    return response.headers.get("content-type", "").startswith("text/html")
+
+
+def pages_for(who: str) -> list[str]:
+    """The GET routes of the matrix this identity may see (200)."""
+    return [endpoint for endpoint, (method, _, _) in EXPECTED.items()
+            if method == "GET" and _expected(endpoint, who) == OK]
+
+
+# ---------------------------------------------------------------- the web app
+def test_web_pages_have_no_serious_violation(app, a11y_world, web, dashboard, open_page):
+    """Every page of the matrix × every role that may see it, the login page (also with its
+    error), the statement, and the 403 and 404 pages."""
+    lines: list[str] = []
+    checked = 0
+    timings: dict[str, float] = {}
+    for who in ["anon", *ROLES]:
+        started = time.monotonic()
+        page = open_page()
+        if who != "anon":
+            web_login(page, web, a11y_world["emails"][who])
+        for endpoint in pages_for(who):
+            url = route_url(app, a11y_world, endpoint)
+            if open_html(page, web + url):
+                lines += axe_violations(page, f"{endpoint} ({url}) [{who}]")
+                checked += 1
+        timings[who] = time.monotonic() - started
+
+    page = open_page()
+    # the login page showing its error message
+    page.goto(f"{web}/connexion")
+    page.fill("input[name=email]", a11y_world["emails"]["admin"])
+    page.fill("input[name=password]", "pas-le-bon-mot-de-passe")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("incorrect")
+    lines += axe_violations(page, "auth.login, erreur [anon]")
+    # 404 without an account, then 403 and 404 for a mission locale
+    assert page.goto(f"{web}/page-inexistante").status == 404
+    lines += axe_violations(page, "404 [anon]")
+    web_login(page, web, a11y_world["emails"]["ml"])
+    assert page.goto(f"{web}/reseau/").status == 403
+    lines += axe_violations(page, "403 [ml]")
+    assert page.goto(f"{web}/page-inexistante").status == 404
+    lines += axe_violations(page, "404 [ml]")
+    checked += 4
+    print(f"\n{checked} pages × rôles contrôlés ; durées : "
+          + ", ".join(f"{who} {seconds:.1f} s" for who, seconds in timings.items()))
+    assert_no_violation(lines, checked)
