@@ -231,7 +231,8 @@ def test_admin_journey(live_server, world, shots, new_page):
     page.fill("input[name=confirm]", "un-mot-de-passe-assez-long")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page).to_have_url(re.compile(r"/utilisateurs$"))
-    expect(page.get_by_role("alert")).to_contain_text("Compte créé pour Nina Nouvelle")
+    # a confirmation is a polite status message, not an alert
+    expect(page.get_by_role("status")).to_contain_text("Compte créé pour Nina Nouvelle")
     row = page.locator("table tbody tr").filter(has_text="nina.nouvelle@test.fr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Mission locale du Libournais")
@@ -241,7 +242,7 @@ def test_admin_journey(live_server, world, shots, new_page):
     # Log out with the navbar POST form: back on the login page, / protected again.
     nav.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(re.compile(r"/connexion$"))
-    expect(page.get_by_role("alert")).to_contain_text("déconnecté")
+    expect(page.get_by_role("status")).to_contain_text("déconnecté")
     expect(nav.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     page.goto(f"{base}/")
     expect(page).to_have_url(re.compile(r"/connexion$"))
