@@ -11,9 +11,13 @@ FLASK := $(BIN)/flask --app webapp
 run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
+# Two workers, a whole test file each at a time (module fixtures are built once); each worker
+# has its own PostgreSQL cluster and instance folder. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The suite with the system clock one year ahead (needs Debian's faketime): the tests read
 # only the application's clock (models/clock.py), so the real date must change nothing.

@@ -77,19 +77,27 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+_DATABASES: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory) -> str:
-    """A migrated, empty database of each backend (built once per session)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-    else:
-        cluster = request.getfixturevalue("pg_cluster")
-        with psycopg.connect(f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
-            conn.execute("CREATE DATABASE animareseau_test")
-        url = cluster.url("animareseau_test")
-    _migrate(url)
-    return url
+    """A migrated, empty database of each backend, built once per test process: pytest may
+    set this fixture up again when the backends interleave (parallel workers run file by
+    file), and that must cost nothing."""
+    backend = request.param
+    if backend not in _DATABASES:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        else:
+            cluster = request.getfixturevalue("pg_cluster")
+            with psycopg.connect(f"host=127.0.0.1 port={cluster.port} user=postgres "
+                                 "dbname=postgres", autocommit=True) as conn:
+                conn.execute("CREATE DATABASE animareseau_test")
+            url = cluster.url("animareseau_test")
+        _migrate(url)
+        _DATABASES[backend] = url
+    return _DATABASES[backend]
 
 
 def _truncate(session) -> None:
