@@ -98,6 +98,11 @@ def build_accounts(session: Session) -> int:
     return created
 
 
+#: The demo tells a believable year 2026, whatever the install date (README, limits).
+YEAR_NOTICE = ("La démonstration montre l'année 2026 (programme 2026 en cours, formations "
+               "et extractions Parcours de 2026), quelle que soit la date d'installation.")
+
+
 def build_demo(session: Session) -> str:
     """Build (or complete) the demo region; flushes, the caller commits."""
     build_network(session)
@@ -108,4 +113,4 @@ def build_demo(session: Session) -> str:
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}, {training}, {parcours}")
+            f"{programmes}, {training}, {parcours}. {YEAR_NOTICE}")

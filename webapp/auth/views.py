@@ -19,7 +19,13 @@ from models.errors import ValidationFailed
 from models.mail.delivery import deliver_after_commit
 from webapp.access import access, public
 from webapp.auth import bp
-from webapp.auth.forms import ChangePasswordForm, ConfirmPasswordForm, LoginForm, PlainForm
+from webapp.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    LoginForm,
+    LogoutForm,
+    PlainForm,
+)
 from webapp.extensions import db, limiter
 from webapp.forms_common import apply_errors
 from webapp.sessions import ServerSession, client_ip, current_row, timeouts, user_agent
@@ -222,7 +228,3 @@ def dashboard():
     base = current_app.config["DASHBOARD_URL"]
     separator = "&" if urlsplit(base).query else "?"
     return redirect(f"{base}{separator}{urlencode({'jeton': token})}")
-
-
-class LogoutForm(PlainForm):
-    pass
