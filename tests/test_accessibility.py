@@ -178,8 +178,27 @@ def dashboard(database_url, tmp_path_factory):
 
 @pytest.fixture
 def a11y_world(app, full_world):
-    """The matrix world: every area's objects and a finished Parcours import."""
+    """The matrix world (every area's objects, a finished Parcours import for ml_b) plus a
+    scored extract with a finding for the ml account's own mission locale (ml_a), so that its
+    quality pages and the regional table show scores, rates and colours."""
+    from datetime import date
+    from decimal import Decimal
+
+    from models.parcours.orm import ParcoursExtract, QualityFinding
+
     add_quality_import(app, full_world)
+    ids = full_world["ids"]
+    with app.app_context():
+        extract = ParcoursExtract(
+            import_id=ids["quality_import"], mission_locale_id=ids["ml_a"],
+            period_start=date(2026, 1, 1), period_end=date(2026, 9, 30), status="current",
+            jeunes=12, evenements=40, jeunes_in_error=1, jeunes_in_error_raw=1,
+            score=Decimal("0.916667"), score_raw=Decimal("0.916667"))
+        db.session.add(extract)
+        db.session.flush()
+        db.session.add(QualityFinding(extract_id=extract.id, rule_code="Q04", severity="erreur",
+                                      record_key="J:7", id_jeune="7", field="sexe", value="X"))
+        db.session.commit()
     return full_world
 
 
@@ -270,3 +289,85 @@ def test_web_pages_have_no_serious_violation(app, a11y_world, web, dashboard, op
     print(f"\n{checked} pages × rôles contrôlés ; durées : "
           + ", ".join(f"{who} {seconds:.1f} s" for who, seconds in timings.items()))
     assert_no_violation(lines, checked)
+
+
+# ---------------------------------------------------------------- the dashboard (Streamlit)
+# Each page of the sidebar navigation, by role (dashboard/app.py), and its title (st.title).
+DASHBOARD_PAGES = {
+    "admin": {"Accueil": "Tableaux de bord", "Réseau": "Réseau des missions locales",
+              "Programme": "Programme régional d'animation", "Financements": "Financements",
+              "Formations": "Formations", "Qualité des données": "Qualité des données"},
+    "ml": {"Accueil": "Tableaux de bord", "Qualité des données": "Qualité des données"},
+}
+
+
+def wait_for_streamlit(page: Page) -> None:
+    """Until the script run is over and every element of the previous run is gone."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    expect(page.locator('[data-testid="stStatusWidgetRunningIcon"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stMain"] [data-stale="true"]')).to_have_count(0)
+    expect(page.get_by_test_id("stMain")).to_be_visible()
+
+
+def dashboard_login(page: Page, url: str, email: str) -> None:
+    """Sign in to the dashboard with its own form (dashboard/auth.py ``login_form``).
+
+    The one place that knows how the tests enter the dashboard: when the sign-on from the
+    web app replaces the form, only this helper changes."""
+    page.goto(url)
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_test_id("stSidebarNav")).to_be_visible(timeout=30_000)
+    wait_for_streamlit(page)
+
+
+# The contrast of each caption as displayed: its colour, faded by the opacity of the element
+# and its ancestors (Streamlit shows captions at 60 %), over the app's background.
+CAPTION_CONTRASTS = """els => els.map(e => {
+  const rgb = c => c.match(/[\\d.]+/g).map(Number);
+  let [r, g, b, a = 1] = rgb(getComputedStyle(e).color);
+  for (let n = e; n; n = n.parentElement) { a *= Number(getComputedStyle(n).opacity); }
+  const bg = rgb(getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor);
+  const fg = [r, g, b].map((c, i) => c * a + bg[i] * (1 - a));
+  const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = c => c.map(lin).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return [(hi + 0.05) / (lo + 0.05), e.textContent.slice(0, 40)];
+})"""
+
+
+def test_dashboard_pages_have_no_serious_violation(app, a11y_world, dashboard, open_page):
+    """The dashboard's login form, then every page of its navigation for the ARML team
+    (admin) and for a mission locale. axe runs on the whole page, Streamlit's own chrome
+    (sidebar, toolbar) included: it has no serious violation today, so nothing is excluded."""
+    url = dashboard.ready()
+    lines: list[str] = []
+    checked = 0
+    captions: list[tuple[float, str, str]] = []
+    for who, pages in DASHBOARD_PAGES.items():
+        page = open_page()
+        page.set_default_timeout(30_000)
+        if not checked:
+            page.goto(url)
+            expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+            wait_for_streamlit(page)
+            lines += axe_violations(page, "tableau de bord, connexion [anon]")
+            checked += 1
+        dashboard_login(page, url, a11y_world["emails"][who])
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link")).to_have_count(len(pages))
+        for label, title in pages.items():
+            nav.get_by_role("link", name=label, exact=True).click()
+            expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+            wait_for_streamlit(page)
+            where = f"tableau de bord « {label} » [{who}]"
+            lines += axe_violations(page, where)
+            checked += 1
+            captions += [(ratio, where, text) for ratio, text in page.get_by_test_id(
+                "stCaptionContainer").evaluate_all(CAPTION_CONTRASTS)]
+    assert_no_violation(lines, checked)
+    assert len(captions) > 10
+    faint = [f"{where}: {ratio:.2f}:1 « {text}… »" for ratio, where, text in captions
+             if ratio < 4.5]
+    assert not faint, "Légendes (st.caption) trop pâles :\n" + "\n".join(faint)

@@ -174,7 +174,7 @@ def table(at: AppTest, column: str):
 
 
 def all_text(at: AppTest) -> str:
-    parts = texts(at.title) + texts(at.subheader) + texts(at.markdown) + texts(at.caption) \
+    parts = texts(at.title) + texts(at.header) + texts(at.markdown) + texts(at.caption) \
         + texts(at.info) + texts(at.warning) + texts(at.success) + texts(at.error)
     return _plain("\n".join(parts))
 
@@ -320,7 +320,7 @@ def test_extract_without_young_people_is_not_ranked(app, imported, tmp_path):
 # ---------------------------------------------------------------- an ml account
 def test_ml_sees_only_its_own_mission_locale(imported):
     at = open_page(imported, "ml")
-    assert LIBOURNAIS in texts(at.subheader)
+    assert LIBOURNAIS in texts(at.header)
     figures = plain_metrics(at)
     assert figures == {"Score": "90,0 %", "Statut": "Orange",
                        "Fin de la dernière période": "30 septembre 2026",

@@ -134,7 +134,7 @@ if not balanced:
                "Le détail figure sur l'écran Plan de cofinancement de l'application web.")
 
 # ---------------------------------------------------------------- by source type and axis
-st.subheader("Financement par type de financeur et par axe")
+st.header("Financement par type de financeur et par axe")
 if plan.empty:
     st.info("Aucun montant n'est encore affecté aux actions de ce programme : "
             + ("affectez" if MANAGER else "l'équipe de l'ARML affecte")
@@ -181,7 +181,7 @@ else:
                           for r in unassigned.itertuples())))
 
 # ---------------------------------------------------------------- expected vs received
-st.subheader(f"Versements attendus et reçus en {year}")
+st.header(f"Versements attendus et reçus en {year}")
 fig = go.Figure()
 months = [f"{m} {year}" for m in MONTHS]
 for column, name, color in (("expected_cumulative", "Attendu (échéances)", BLUE),
@@ -201,7 +201,7 @@ if len(in_kind):
 st.caption(note + (", comme les conventions en préparation." if len(preparing) else "."))
 
 # ---------------------------------------------------------------- execution
-st.subheader("Taux d'exécution par convention")
+st.header("Taux d'exécution par convention")
 fig = go.Figure()
 rated = conventions[conventions["execution_rate"].notna()]
 fig.add_bar(name="Exécution", x=rated["reference"].tolist(),
@@ -236,7 +236,7 @@ with st.expander("Détail des conventions"):
     }), hide_index=True, width="stretch", key="table_conventions")
 
 # ---------------------------------------------------------------- deadlines
-st.subheader(f"Échéances des {HORIZON_DAYS} prochains jours")
+st.header(f"Échéances des {HORIZON_DAYS} prochains jours")
 if upcoming.empty:
     st.success(f"Aucun versement attendu ni rapport à rendre dans les {HORIZON_DAYS} prochains "
                "jours, et rien en retard.")

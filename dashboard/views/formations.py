@@ -103,7 +103,7 @@ if summary["held_without_attendance"]:
                   else "L'équipe de l'ARML doit saisir leurs présences."))
 
 # ---------------------------------------------------------------- by month
-st.subheader(f"Sessions et stagiaires par mois en {year}")
+st.header(f"Sessions et stagiaires par mois en {year}")
 months = training_months(user.id, year)
 labels = [f"{MONTHS[int(m[5:]) - 1]} {m[:4]}" for m in months["month"]]
 fig = go.Figure()
@@ -118,7 +118,7 @@ st.caption("Une session compte au mois de son premier jour ; un·e stagiaire com
            "par mois, quel que soit le nombre de sessions suivies.")
 
 # ---------------------------------------------------------------- fill rate
-st.subheader("Taux de remplissage par session")
+st.header("Taux de remplissage par session")
 fig = go.Figure()
 rated = sessions[sessions["fill_rate"].notna()]
 session_labels = [f"{format_date(d)} · {t}" for d, t in zip(rated["start_date"], rated["title"],
@@ -138,7 +138,7 @@ st.caption("Places confirmées / capacité maximale ; en vert les sessions réal
            "les sessions à venir. Les sessions annulées ne comptent pas.")
 
 # ---------------------------------------------------------------- participation
-st.subheader("Participation")
+st.header("Participation")
 left, right = st.columns(2)
 by_ml = training_participation(user.id, year, "ml")
 by_job = training_participation(user.id, year, "job")
@@ -170,7 +170,7 @@ with st.expander("Détail par mission locale"):
     }), hide_index=True, width="stretch", key="table_ml")
 
 # ---------------------------------------------------------------- satisfaction
-st.subheader("Satisfaction (évaluations à chaud)")
+st.header("Satisfaction (évaluations à chaud)")
 satisfaction = training_satisfaction(user.id, year)
 if satisfaction.empty:
     st.info("Aucune évaluation reçue cette année : les stagiaires reçoivent le questionnaire "
@@ -192,7 +192,7 @@ else:
     st.caption("Moyennes des réponses anonymes, par formation (toutes sessions de l'année).")
 
 # ---------------------------------------------------------------- BPF
-st.subheader(f"Bilan {year} par financeur (type BPF)")
+st.header(f"Bilan {year} par financeur (type BPF)")
 bpf = training_bpf(user.id, year)
 total = pd.DataFrame([{"funder": "Total", "sessions": int(bpf["sessions"].sum()),
                        "trainees": summary["trainees"], "days": summary["trainee_days"],

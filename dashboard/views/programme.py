@@ -116,7 +116,7 @@ c[3].metric("ETP prévus", format_number(days_to_etp(planned_days, etp_days), di
 c[4].metric("Livrables en retard", format_number(len(late)))
 
 # ---------------------------------------------------------------- (a) progress
-st.subheader("Avancement par axe et objectif")
+st.header("Avancement par axe et objectif")
 countable = progress[progress["actions"] - progress["abandoned"] > 0]
 fig = go.Figure()
 for axis, rows in countable.groupby("axis", sort=True):
@@ -140,7 +140,7 @@ st.caption("Part des actions réalisées par objectif, hors actions abandonnées
            + (f" Objectifs sans action à mesurer : {', '.join(empty)}." if empty else ""))
 
 # ---------------------------------------------------------------- (b) budget
-st.subheader("Budget par axe")
+st.header("Budget par axe")
 budget = (progress.groupby("axis", sort=True)
           .agg(planned=("planned", lambda s: sum(s, Decimal("0.00"))),
                actual=("actual", lambda s: sum(s, Decimal("0.00"))))
@@ -156,7 +156,7 @@ french_layout(fig, barmode="group", yaxis={"tickformat": ",.0f", "ticksuffix": f
 st.plotly_chart(fig, width="stretch", key="chart_budget", config=PLOTLY_CONFIG)
 
 # ---------------------------------------------------------------- (c) team time
-st.subheader("Temps de l'équipe")
+st.header("Temps de l'équipe")
 st.caption(f"Convention du programme : 1 ETP = {format_number(int(info['etp_hours']))} heures "
            f"= {format_number(etp_days)} jours. Les ETP sont les jours prévus divisés par "
            f"{format_number(etp_days)}.")
@@ -204,7 +204,7 @@ else:
                "pendant l'année du programme.")
 
 # ---------------------------------------------------------------- late deliverables
-st.subheader("Livrables en retard")
+st.header("Livrables en retard")
 if late.empty:
     st.success("Aucun livrable en retard : tous les livrables dont l'échéance est passée "
                "sont marqués comme remis.")

@@ -216,7 +216,7 @@ if with_extract.empty:
 # ---------------------------------------------------------------- an ml account
 if not REGIONAL:
     line = with_extract.iloc[0]
-    st.subheader(line["name"])
+    st.header(line["name"])
     st.caption("Contrôle de vos extractions Parcours à la charte régionale de saisie. Le score "
                "est la part de vos jeunes sans erreur (les avertissements sont signalés, "
                "pas comptés).")
@@ -247,7 +247,7 @@ c[2].metric("Rouge", format_number(int(summary["rouge"])),
 c[3].metric("Sans extraction", format_number(int(summary["aucun"])))
 
 # ---------------------------------------------------------------- over time
-st.subheader("Score régional dans le temps")
+st.header("Score régional dans le temps")
 over_time = quality_over_time(user.id)
 fig = go.Figure()
 fig.add_scatter(name="Score régional", x=[f"au {format_date(d)}" for d in over_time["period_end"]],
@@ -266,7 +266,7 @@ st.caption("Score des extractions en vigueur, regroupées par date de fin de pé
            "pondérées par le nombre de jeunes.")
 
 # ---------------------------------------------------------------- ranking
-st.subheader("Classement des missions locales")
+st.header("Classement des missions locales")
 # an extract without any young person (only orphan rows) has no score to rank
 ranked = with_extract[with_extract["score"].notna()].sort_values(
     ["score", "name"], ascending=[False, True], ignore_index=True)
@@ -313,7 +313,7 @@ with st.expander("Tableau du classement"):
     }), hide_index=True, width="stretch", key="table_ranking")
 
 # ---------------------------------------------------------------- failing rules
-st.subheader("Règles les plus enfreintes")
+st.header("Règles les plus enfreintes")
 failing = quality_failing_rules(user.id)
 failing = failing[failing["findings"] > 0]
 if failing.empty:
@@ -325,7 +325,7 @@ else:
                "qualifiées par l'équipe (acquittées ou exceptions acceptées).")
 
 # ---------------------------------------------------------------- drill-down
-st.subheader("Détail d'une mission locale")
+st.header("Détail d'une mission locale")
 choices = with_extract.sort_values("name", key=lambda names: names.str.casefold())
 names = dict(zip(choices["ml_id"], choices["name"], strict=True))
 worst = int(ranked.iloc[-1]["ml_id"]) if len(ranked) else int(choices.iloc[0]["ml_id"])

@@ -36,7 +36,7 @@ fig.update_layout(separators=", ", legend_title_text="", xaxis_title="", yaxis_t
                   margin={"t": 50, "l": 10, "r": 10, "b": 10})
 st.plotly_chart(fig, width="stretch", key="chart_departements")
 
-st.subheader("Liste")
+st.header("Liste")
 deps = sorted(table["Département"].unique())
 chosen = st.multiselect("Filtrer par département", deps, key="filter_dep",
                         placeholder="Tous les départements")
