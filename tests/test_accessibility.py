@@ -13,6 +13,7 @@ desktop width land in ``tests/artifacts/screenshots/accessibilite/``.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import socket
 import subprocess
@@ -32,6 +33,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run",
                "--disable-quic"]
+# fewer background services: a few hundred page loads cost less CPU (the machine is shared)
+QUIET_ARGS = [*LAUNCH_ARGS, "--disable-extensions", "--mute-audio", "--disable-breakpad",
+              "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+              "--disable-features=Translate,MediaRouter,OptimizationHints",
+              "--disable-dev-shm-usage"]
 ROOT = Path(__file__).resolve().parent.parent
 
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
@@ -69,13 +75,13 @@ def axe_violations(page: Page, where: str, include: str | None = None,
         page.evaluate(AXE_SCRIPT)
     context = {"include": [include] if include else [["html"]],
                "exclude": [[selector] for selector in exclude or []]}
-    results = page.evaluate(
-        "([context, options]) => axe.run(context, options)",
-        [context, {"resultTypes": ["violations"], "iframes": False}])
+    # only the blocking violations cross back from the page (smaller, faster)
+    violations = page.evaluate(
+        """([context, options, blocking]) => axe.run(context, options)
+             .then(results => results.violations.filter(v => blocking.includes(v.impact)))""",
+        [context, {"resultTypes": ["violations"], "iframes": False}, list(BLOCKING)])
     lines = []
-    for violation in results["violations"]:
-        if violation["impact"] not in BLOCKING:
-            continue
+    for violation in violations:
         targets = ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:5])
         more = len(violation["nodes"]) - 5
         # the first element's reason (e.g. the measured contrast ratio and colours)
@@ -96,7 +102,7 @@ def assert_no_violation(lines: list[str], checked: int) -> None:
 def browser():
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=LAUNCH_ARGS)
+                                     args=QUIET_ARGS)
         yield instance
         instance.close()
 
@@ -184,20 +190,27 @@ def a11y_world(app, full_world):
     from datetime import date
     from decimal import Decimal
 
-    from models.parcours.orm import ParcoursExtract, QualityFinding
+    from models.parcours.charter import current_version
+    from models.parcours.orm import ParcoursExtract, QualityFinding, QualityRuleCount
 
     add_quality_import(app, full_world)
     ids = full_world["ids"]
     with app.app_context():
+        charter = current_version(db.session)  # the 17 rules: columns of the regional table
         extract = ParcoursExtract(
             import_id=ids["quality_import"], mission_locale_id=ids["ml_a"],
             period_start=date(2026, 1, 1), period_end=date(2026, 9, 30), status="current",
-            jeunes=12, evenements=40, jeunes_in_error=1, jeunes_in_error_raw=1,
-            score=Decimal("0.916667"), score_raw=Decimal("0.916667"))
+            charter_version_id=charter.id, jeunes=120, evenements=400, jeunes_in_error=11,
+            jeunes_in_error_raw=11, score=Decimal("0.908333"), score_raw=Decimal("0.908333"))
         db.session.add(extract)
         db.session.flush()
         db.session.add(QualityFinding(extract_id=extract.id, rule_code="Q04", severity="erreur",
                                       record_key="J:7", id_jeune="7", field="sexe", value="X"))
+        # rates of each colour level in the table: under 1 %, 1 to 5 %, 5 % or more
+        db.session.add_all(QualityRuleCount(extract_id=extract.id, rule_code=code,
+                                            severity=severity, findings=n, jeunes=n)
+                           for code, severity, n in (("Q04", "erreur", 1), ("Q09", "erreur", 4),
+                                                     ("Q15", "avertissement", 10)))
         db.session.commit()
     return full_world
 
@@ -235,7 +248,8 @@ def web_login(page: Page, base: str, email: str) -> None:
 def open_html(page: Page, url: str) -> bool:
     """Go to ``url``; False when it is a file (PDF, spreadsheet, calendar), not a page."""
     try:
-        response = page.goto(url)
+        # styles are applied by then (the scripts at the end of <body> wait for them)
+        response = page.goto(url, wait_until="domcontentloaded")
     except PlaywrightError:  # Chromium turned the navigation into a download
         kind = page.request.head(url).headers.get("content-type", "")
         assert not kind.startswith("text/html"), f"{url}: la page n'a pas pu s'ouvrir"
@@ -251,44 +265,260 @@ def pages_for(who: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- the web app
-def test_web_pages_have_no_serious_violation(app, a11y_world, web, dashboard, open_page):
-    """Every page of the matrix × every role that may see it, the login page (also with its
-    error), the statement, and the 403 and 404 pages."""
-    lines: list[str] = []
-    checked = 0
-    timings: dict[str, float] = {}
-    for who in ["anon", *ROLES]:
+WORKERS = 2  # browsers checking roles side by side (each role signs in once)
+
+
+def new_context(browser, viewport=DESKTOP):
+    context = browser.new_context(locale="fr-FR", viewport=viewport)
+    context.add_init_script(script=AXE_SCRIPT)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def page_facts(page: Page) -> tuple[str, str]:
+    """The page's language and title (RGAA 8.3, 8.5, 8.6)."""
+    return page.evaluate("[document.documentElement.lang, document.title]")
+
+
+class RoleCheck:
+    """One identity's pages: signs in once, then axe on each page it may see."""
+
+    def __init__(self, who: str, urls: list[tuple[str, str]], email: str | None):
+        self.who, self.urls, self.email = who, urls, email
+        self.lines: list[str] = []
+        self.titles: dict[str, str] = {}
+        self.checked = 0
+        self.seconds = 0.0
+
+    def run(self, browser, web: str) -> None:
         started = time.monotonic()
-        page = open_page()
-        if who != "anon":
-            web_login(page, web, a11y_world["emails"][who])
-        for endpoint in pages_for(who):
-            url = route_url(app, a11y_world, endpoint)
-            if open_html(page, web + url):
-                lines += axe_violations(page, f"{endpoint} ({url}) [{who}]")
-                checked += 1
-        timings[who] = time.monotonic() - started
+        context = new_context(browser)
+        try:
+            page = context.new_page()
+            if self.email:
+                web_login(page, web, self.email)
+            for endpoint, url in self.urls:
+                if open_html(page, web + url):
+                    self.check(page, f"{endpoint} ({url}) [{self.who}]")
+            self.extras(page, web)
+        finally:
+            context.close()
+        self.seconds = time.monotonic() - started
+
+    def check(self, page: Page, where: str) -> None:
+        self.lines += axe_violations(page, where)
+        lang, title = page_facts(page)
+        if lang != "fr":
+            self.lines.append(f"{where}: langue de la page « {lang} » au lieu de « fr »")
+        if not title.endswith(" · Animaréseau") or title.startswith(" · "):
+            self.lines.append(f"{where}: titre de page « {title} »")
+        self.titles[where] = title
+        self.checked += 1
+
+    def extras(self, page: Page, web: str) -> None:
+        """The states no matrix route shows: the login error, the 403 and 404 pages."""
+        if self.who == "anon":
+            page.goto(f"{web}/connexion")
+            page.fill("input[name=email]", "personne@test.fr")
+            page.fill("input[name=password]", "pas-le-bon-mot-de-passe")
+            page.get_by_role("button", name="Se connecter").click()
+            expect(page.get_by_role("alert")).to_contain_text("incorrect")
+            self.check(page, "auth.login, erreur [anon]")
+            assert page.goto(f"{web}/page-inexistante").status == 404
+            self.check(page, "404 [anon]")
+        elif self.who == "ml":
+            assert page.goto(f"{web}/reseau/").status == 403
+            self.check(page, "403 [ml]")
+            assert page.goto(f"{web}/page-inexistante").status == 404
+            self.check(page, "404 [ml]")
+
+
+def run_side_by_side(jobs: list[RoleCheck], web: str) -> None:
+    """The jobs, longest first, on WORKERS threads; each thread drives its own Chromium
+    (Playwright's sync API is one instance per thread)."""
+    pending = queue.Queue()
+    for job in sorted(jobs, key=lambda j: -len(j.urls)):
+        pending.put(job)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                            args=QUIET_ARGS)
+                try:
+                    while True:
+                        try:
+                            job = pending.get_nowait()
+                        except queue.Empty:
+                            return
+                        job.run(browser, web)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_web_pages_have_no_serious_violation(app, a11y_world, web, dashboard):
+    """Every page of the matrix × every role that may see it (the login page and this
+    statement for anonymous visitors), the login error, the 403 and 404 pages: no serious
+    or critical axe violation, the page in French, a title of its own."""
+    jobs = [RoleCheck(who, [(e, route_url(app, a11y_world, e)) for e in pages_for(who)],
+                      a11y_world["emails"].get(who)) for who in ["anon", *ROLES]]
+    run_side_by_side(jobs, web)
+    checked = sum(job.checked for job in jobs)
+    print(f"\n{checked} pages × rôles contrôlés : "
+          + ", ".join(f"{job.who} {job.checked} en {job.seconds:.1f} s" for job in jobs))
+    assert checked > 150
+    assert_no_violation([line for job in jobs for line in job.lines], checked)
+
+
+def test_import_progress_updates_in_place_and_is_announced(app, a11y_world, web, open_page):
+    """A running Parcours import: its stage is a polite status message updated in place
+    (no meta refresh reloading the page), and its end is announced."""
+    from datetime import date
+
+    from models.parcours.orm import ParcoursImport
+
+    with app.app_context():
+        record = ParcoursImport(source_name="extrait.zip", period_start=date(2026, 1, 1),
+                                period_end=date(2026, 9, 30), status="en_cours",
+                                stage="Lecture de jeunes.csv", progress=40)
+        db.session.add(record)
+        db.session.commit()
+        import_id = record.id
+
+    def progress(**values) -> None:
+        with app.app_context():
+            row = db.session.get(ParcoursImport, import_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            db.session.commit()
 
     page = open_page()
-    # the login page showing its error message
-    page.goto(f"{web}/connexion")
-    page.fill("input[name=email]", a11y_world["emails"]["admin"])
-    page.fill("input[name=password]", "pas-le-bon-mot-de-passe")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("alert")).to_contain_text("incorrect")
-    lines += axe_violations(page, "auth.login, erreur [anon]")
-    # 404 without an account, then 403 and 404 for a mission locale
-    assert page.goto(f"{web}/page-inexistante").status == 404
-    lines += axe_violations(page, "404 [anon]")
-    web_login(page, web, a11y_world["emails"]["ml"])
-    assert page.goto(f"{web}/reseau/").status == 403
-    lines += axe_violations(page, "403 [ml]")
-    assert page.goto(f"{web}/page-inexistante").status == 404
-    lines += axe_violations(page, "404 [ml]")
-    checked += 4
-    print(f"\n{checked} pages × rôles contrôlés ; durées : "
-          + ", ".join(f"{who} {seconds:.1f} s" for who, seconds in timings.items()))
-    assert_no_violation(lines, checked)
+    page.clock.install()  # the page's 2-second polling, fast-forwarded
+    web_login(page, web, a11y_world["emails"]["animateur"])
+    page.goto(f"{web}/qualite/imports/{import_id}")
+    expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)
+    status = page.get_by_role("status").filter(has_text="Lecture de jeunes.csv")
+    expect(status).to_have_count(1)
+    assert_no_violation(axe_violations(page, "quality.import_detail, en cours [animateur]"), 1)
+    page.evaluate("window.sameDocument = true")
+
+    progress(stage="Contrôle à la charte", progress=70)
+    page.clock.fast_forward(2_500)
+    expect(page.get_by_role("status").filter(has_text="Contrôle à la charte")).to_have_count(1)
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "70")
+
+    progress(status="termine", stage="Terminé", progress=100)
+    page.clock.fast_forward(2_500)
+    expect(page.locator("#statut-import")).to_have_text("Terminé")
+    expect(page.locator("#import-annonce")).to_have_text("Fin de l'import : Terminé.")
+    assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
+    assert_no_violation(axe_violations(page, "quality.import_detail, terminé [animateur]"), 1)
+
+
+# The outline of the focused element against the background behind it (the nearest
+# ancestor with a background colour).
+FOCUS_RING = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).map(Number);
+  const s = getComputedStyle(el);
+  let bg = [255, 255, 255];
+  for (let n = el.parentElement; n; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length < 4 || c[3] > 0) { bg = c; break; }
+  }
+  const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = c => c.slice(0, 3).map(lin)
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [hi, lo] = [lum(rgb(s.outlineColor)), lum(bg)].sort((x, y) => y - x);
+  return {style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+          ratio: (hi + 0.05) / (lo + 0.05)};
+}"""
+
+# Pages looked at on a 320 px wide screen (WCAG 1.4.10: 400 % zoom of a 1280 px screen)
+# and at desktop width: (who, endpoint, screenshot name)
+SCREENS = [
+    ("anon", "auth.login", "connexion"),
+    ("anon", "main.accessibility", "declaration"),
+    ("admin", "main.home", "accueil"),
+    ("admin", "network.index", "reseau"),
+    ("admin", "programme.detail", "programme"),
+    ("admin", "funding.plan", "plan-cofinancement"),
+    ("admin", "quality.index", "qualite-tableau-regional"),
+    ("ml", "quality.ml_detail_own", "qualite-ma-mission-locale"),
+]
+
+
+def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots):
+    """Reflow: no page is wider than a 320 px screen (wide tables scroll inside their own
+    labelled, focusable region); the skip link comes first and leads to the content; the
+    focus ring shows at 3:1 or more on links, buttons, fields and table regions."""
+    too_wide = []
+    pages = {"anon": open_page()}
+    for who in ("admin", "ml"):
+        pages[who] = open_page()
+        web_login(pages[who], web, a11y_world["emails"][who])
+    for width, viewport in (("320", MOBILE), ("1280", DESKTOP)):
+        for who, endpoint, name in SCREENS:
+            page = pages[who]
+            page.set_viewport_size(viewport)
+            if endpoint == "quality.ml_detail_own":
+                url = f"/qualite/ml/{a11y_world['ids']['ml_a']}"
+            else:
+                url = route_url(app, a11y_world, endpoint)
+            page.goto(web + url)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > viewport["width"]:
+                too_wide.append(f"{url} [{who}] : {scroll} px de large pour {width} px")
+            page.screenshot(path=shots / f"{width}-{name}.png", full_page=True)
+    assert not too_wide, "Pages plus larges que l'écran :\n" + "\n".join(too_wide)
+
+    # The keyboard path on a signed-in page: skip link first, then the content.
+    page = open_page()
+    web_login(page, web, a11y_world["emails"]["admin"])
+    page.goto(f"{web}/qualite/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box and box["width"] > 50 and box["y"] >= 0, "le lien d'évitement reste caché"
+    page.screenshot(path=shots / "clavier-1-lien-evitement.png")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null"), \
+        "après le lien d'évitement, le focus n'est pas dans le contenu"
+
+    rings = {}
+    for name, locator in {
+        "lien d'évitement": skip,
+        "lien du menu (fond bleu)": page.locator("nav.navbar").get_by_role(
+            "link", name="Réseau", exact=True),
+        "bouton Se déconnecter": page.get_by_role("button", name="Se déconnecter"),
+        "tableau défilant": page.get_by_role("region", name="Qualité des données par "
+                                                            "mission locale"),
+        "lien du pied de page": page.get_by_role("link", name=re.compile("Accessibilité")),
+    }.items():
+        locator.focus()
+        rings[name] = locator.evaluate(FOCUS_RING)
+    page.screenshot(path=shots / "clavier-2-focus-pied-de-page.png")
+    page.goto(f"{web}/programmes/nouveau")
+    page.keyboard.press("Tab")
+    field = page.get_by_role("textbox").first
+    field.focus()
+    rings["champ de formulaire"] = field.evaluate(FOCUS_RING)
+    page.screenshot(path=shots / "clavier-3-focus-champ.png")
+    weak = {name: ring for name, ring in rings.items()
+            if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < 3}
+    assert not weak, f"Focus peu visible : {weak}"
 
 
 # ---------------------------------------------------------------- the dashboard (Streamlit)
