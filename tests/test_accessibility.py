@@ -426,13 +426,19 @@ def test_import_progress_updates_in_place_and_is_announced(app, a11y_world, web,
     assert_no_violation(axe_violations(page, "quality.import_detail, terminé [animateur]"), 1)
 
 
-# The outline of the focused element against the background behind it (the nearest
-# ancestor with a background colour).
+# The outline of the focused element against what is drawn where the outline is: the
+# element found just left of it (or, for an inset outline, the element itself), then its
+# first ancestor with a background colour.
 FOCUS_RING = """el => {
   const rgb = c => c.match(/[\\d.]+/g).map(Number);
   const s = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const offset = parseFloat(s.outlineOffset) + parseFloat(s.outlineWidth) / 2;
+  const x = Math.max(box.left - offset, 0), y = box.top + box.height / 2;
+  let under = offset < 0 ? el
+    : document.elementsFromPoint(x, y).find(n => n !== el && !el.contains(n)) || document.body;
   let bg = [255, 255, 255];
-  for (let n = el.parentElement; n; n = n.parentElement) {
+  for (let n = under; n; n = n.parentElement) {
     const c = rgb(getComputedStyle(n).backgroundColor);
     if (c.length < 4 || c[3] > 0) { bg = c; break; }
   }
@@ -498,7 +504,18 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
         "après le lien d'évitement, le focus n'est pas dans le contenu"
 
     rings = {}
-    for name, locator in {
+
+    def ring_of(name: str, locator, shot: str) -> None:
+        locator.scroll_into_view_if_needed()
+        locator.focus()
+        page.wait_for_timeout(300)  # Bootstrap's .15 s colour transitions, over
+        rings[name] = locator.evaluate(FOCUS_RING)
+        box = locator.bounding_box()
+        page.screenshot(path=shots / f"clavier-focus-{shot}.png", clip={
+            "x": max(box["x"] - 12, 0), "y": max(box["y"] - 12, 0),
+            "width": min(box["width"] + 24, 1280), "height": min(box["height"] + 24, 400)})
+
+    for shot, (name, locator) in enumerate({
         "lien d'évitement": skip,
         "lien du menu (fond bleu)": page.locator("nav.navbar").get_by_role(
             "link", name="Réseau", exact=True),
@@ -506,16 +523,11 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
         "tableau défilant": page.get_by_role("region", name="Qualité des données par "
                                                             "mission locale"),
         "lien du pied de page": page.get_by_role("link", name=re.compile("Accessibilité")),
-    }.items():
-        locator.focus()
-        rings[name] = locator.evaluate(FOCUS_RING)
-    page.screenshot(path=shots / "clavier-2-focus-pied-de-page.png")
+    }.items(), start=1):
+        ring_of(name, locator, str(shot))
     page.goto(f"{web}/programmes/nouveau")
     page.keyboard.press("Tab")
-    field = page.get_by_role("textbox").first
-    field.focus()
-    rings["champ de formulaire"] = field.evaluate(FOCUS_RING)
-    page.screenshot(path=shots / "clavier-3-focus-champ.png")
+    ring_of("champ de formulaire", page.get_by_role("textbox").first, "6")
     weak = {name: ring for name, ring in rings.items()
             if ring["style"] == "none" or ring["width"] < 2 or ring["ratio"] < 3}
     assert not weak, f"Focus peu visible : {weak}"
