@@ -319,6 +319,10 @@ class RoleCheck:
         """The states no matrix route shows: the login error, the 403 and 404 pages."""
         if self.who == "anon":
             page.goto(f"{web}/connexion")
+            # the statement is one link away from the login page (and from every footer)
+            expect(page.locator("footer").get_by_role(
+                "link", name="Accessibilité : partiellement conforme")).to_have_attribute(
+                "href", "/accessibilite")
             page.fill("input[name=email]", "personne@test.fr")
             page.fill("input[name=password]", "pas-le-bon-mot-de-passe")
             page.get_by_role("button", name="Se connecter").click()
@@ -378,6 +382,13 @@ def test_web_pages_have_no_serious_violation(app, a11y_world, web, dashboard):
     print(f"\n{checked} pages × rôles contrôlés : "
           + ", ".join(f"{job.who} {job.checked} en {job.seconds:.1f} s" for job in jobs))
     assert checked > 150
+    shared: dict[str, set[str]] = {}
+    for job in jobs:
+        for where, title in job.titles.items():
+            shared.setdefault(title, set()).add(where.split(" ")[0])
+    print("Titres portés par plusieurs pages : " + "; ".join(
+        f"{title} ← {', '.join(sorted(pages))}" for title, pages in shared.items()
+        if len(pages) > 1))
     assert_no_violation([line for job in jobs for line in job.lines], checked)
 
 
@@ -473,7 +484,9 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
     for who in ("admin", "ml"):
         pages[who] = open_page()
         web_login(pages[who], web, a11y_world["emails"][who])
-    for width, viewport in (("320", MOBILE), ("1280", DESKTOP)):
+    # 640 px: a 1280 px screen zoomed to 200 % (WCAG 1.4.4)
+    for width, viewport in (("320", MOBILE), ("640", {"width": 640, "height": 720}),
+                            ("1280", DESKTOP)):
         for who, endpoint, name in SCREENS:
             page = pages[who]
             page.set_viewport_size(viewport)
@@ -485,7 +498,8 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > viewport["width"]:
                 too_wide.append(f"{url} [{who}] : {scroll} px de large pour {width} px")
-            page.screenshot(path=shots / f"{width}-{name}.png", full_page=True)
+            if width != "640":
+                page.screenshot(path=shots / f"{width}-{name}.png", full_page=True)
     assert not too_wide, "Pages plus larges que l'écran :\n" + "\n".join(too_wide)
 
     # The keyboard path on a signed-in page: skip link first, then the content.
