@@ -20,6 +20,7 @@ from dashboard.data import (
     funding_programme_list,
     funding_upcoming,
 )
+from dashboard.views import chart_data
 from models.formatting import format_date, format_money, format_number
 from models.formatting import format_ratio as pct
 from models.funding.enums import FunderType
@@ -152,14 +153,22 @@ else:
                 hovertemplate="%{x}<br>%{text} (%{customdata} du total)<extra></extra>")
     french_layout(fig, yaxis=euros_axis(), showlegend=False)
     left.plotly_chart(fig, width="stretch", key="chart_by_type", config=PLOTLY_CONFIG)
+    with left:
+        chart_data(pd.DataFrame({
+            "Type de financeur": list(by_type.index),
+            "Montant affecté": [format_money(v) for v in by_type.values],
+            "Part": [pct(v / total(by_type.values)) for v in by_type.values]}),
+            "montant par type de financeur")
 
     axis_labels = [f"Axe {a}" for a in axes["axis"]]
     fig = go.Figure()
+    by_axis = {"Axe": axis_labels}
     for label in TYPE_ORDER:
         rows = plan[plan["type_label"] == label]
         if rows.empty:
             continue
         sums = {a: total(rows[rows["axis"] == a]["amount"]) for a in axes["axis"]}
+        by_axis[label] = [format_money(v) for v in sums.values()]
         fig.add_bar(name=label, x=axis_labels, y=[float(v) for v in sums.values()],
                     marker_color=TYPE_COLORS[label],
                     customdata=[format_money(v) for v in sums.values()],
@@ -172,6 +181,9 @@ else:
     french_layout(fig, barmode="stack", yaxis=euros_axis(),
                   xaxis={"categoryorder": "array", "categoryarray": axis_labels})
     right.plotly_chart(fig, width="stretch", key="chart_by_axis", config=PLOTLY_CONFIG)
+    by_axis["Budget"] = [format_money(v) for v in axes["budget"]]
+    with right:
+        chart_data(pd.DataFrame(by_axis), "financement et budget par axe")
     unassigned = axes[axes["unassigned"] > 0]
     st.caption("Montants des conventions affectés aux actions du programme ; un financement "
                "global d'axe est réparti sur les actions de l'axe au prorata de leur budget. "
@@ -192,6 +204,11 @@ for column, name, color in (("expected_cumulative", "Attendu (échéances)", BLU
                     hovertemplate=f"%{{x}}<br>{name}, cumul : %{{customdata}}<extra></extra>")
 french_layout(fig, yaxis=euros_axis(), xaxis={"type": "category"})
 st.plotly_chart(fig, width="stretch", key="chart_cashflow", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({
+    "Mois": months,
+    "Attendu (échéances), cumul": [format_money(v) for v in cashflow["expected_cumulative"]],
+    "Reçu (versements), cumul": [format_money(v) for v in cashflow["received_cumulative"]]}),
+    "versements attendus et reçus")
 note = (f"Cumul depuis janvier : échéances des conventions signées couvrant {year} par date "
         "d'échéance, versements par date de réception. Les mises à disposition valorisées ne "
         "sont pas versées : elles sont exclues de cette courbe")

@@ -24,6 +24,7 @@ from dashboard.data import (
     training_summary,
     training_years,
 )
+from dashboard.views import chart_data
 from models import clock
 from models.formatting import format_date, format_number
 from models.formatting import format_ratio as pct
@@ -114,6 +115,11 @@ fig.add_bar(name="Stagiaires", x=labels, y=[int(v) for v in months["trainees"]],
             hovertemplate="%{x}<br>%{y} stagiaire(s), %{customdata}<extra></extra>")
 french_layout(fig, barmode="group", xaxis={"type": "category"}, yaxis={"title": "Nombre"})
 st.plotly_chart(fig, width="stretch", key="chart_months", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({
+    "Mois": labels,
+    "Sessions réalisées": [format_number(int(v)) for v in months["sessions"]],
+    "Stagiaires": [format_number(int(v)) for v in months["trainees"]],
+    "Heures stagiaires": [hours(v) for v in months["hours"]]}), "sessions et stagiaires par mois")
 st.caption("Une session compte au mois de son premier jour ; un·e stagiaire compte une fois "
            "par mois, quel que soit le nombre de sessions suivies.")
 
@@ -134,6 +140,12 @@ french_layout(fig, showlegend=False,
               yaxis={"range": [0, 115], "ticksuffix": f"{NNBSP}%", "title": "Remplissage"},
               xaxis={"type": "category", "showticklabels": len(rated) <= 20})
 st.plotly_chart(fig, width="stretch", key="chart_fill", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({
+    "Session": session_labels,
+    "Remplissage": [pct(v) for v in rated["fill_rate"]],
+    "Confirmé·es": [format_number(int(v)) for v in rated["confirmed"]],
+    "Places": [format_number(int(v)) for v in rated["capacity"]],
+    "État": rated["status_label"].tolist()}), "remplissage par session")
 st.caption("Places confirmées / capacité maximale ; en vert les sessions réalisées, en bleu "
            "les sessions à venir. Les sessions annulées ne comptent pas.")
 
@@ -160,6 +172,13 @@ for column, frame, key, title in ((left, by_ml, "chart_ml", "Par mission locale"
     french_layout(fig, barmode="group", height=max(300, 28 * len(frame) + 120),
                   yaxis={"type": "category"})
     column.plotly_chart(fig, width="stretch", key=key, config=PLOTLY_CONFIG)
+    with column:
+        chart_data(pd.DataFrame({
+            title.removeprefix("Par ").capitalize(): frame["label"].tolist(),
+            "Inscrit·es confirmé·es": [format_number(int(v)) for v in frame["registrations"]],
+            "Stagiaires présent·es": [format_number(int(v)) for v in frame["trainees"]],
+            "Heures stagiaires": [hours(v) for v in frame["hours"]]}),
+            f"participation {title.lower()}")
 with st.expander("Détail par mission locale"):
     st.dataframe(pd.DataFrame({
         "Mission locale": by_ml["label"],
@@ -189,6 +208,15 @@ else:
     french_layout(fig, barmode="group", yaxis={"range": [0, 5], "title": "Moyenne (1 à 5)"},
                   xaxis={"type": "category"})
     st.plotly_chart(fig, width="stretch", key="chart_satisfaction", config=PLOTLY_CONFIG)
+    chart_data(pd.DataFrame({
+        "Formation": satisfaction["training"].tolist(),
+        **{name: [score(v) for v in satisfaction[column]]
+           for column, name in (("overall", "Satisfaction globale"),
+                                ("objectives_met", "Objectifs atteints"),
+                                ("trainer", "Formateur·rice"),
+                                ("organisation", "Organisation"))},
+        "Réponses": [format_number(int(n)) for n in satisfaction["answers"]]}),
+        "satisfaction par formation")
     st.caption("Moyennes des réponses anonymes, par formation (toutes sessions de l'année).")
 
 # ---------------------------------------------------------------- BPF

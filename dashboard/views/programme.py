@@ -18,6 +18,7 @@ from dashboard.data import (
     programme_progress,
     programme_team_load,
 )
+from dashboard.views import chart_data
 from models.formatting import format_date, format_money, format_number
 from models.formatting import format_ratio as pct  # ``62 %``, ``—`` when nothing to measure
 from models.programme.rules import days_to_etp, ratio
@@ -135,6 +136,14 @@ french_layout(fig, yaxis={"range": [0, 110], "ticksuffix": f"{NNBSP}%",
                           "title": "Actions réalisées"})
 fig.update_xaxes(type="category")
 st.plotly_chart(fig, width="stretch", key="chart_progress", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({
+    "Objectif": [f"{r.code} {r.objective}" for r in countable.itertuples()],
+    "Axe": [f"Axe {a}" for a in countable["axis"]],
+    "Actions réalisées": [pct(ratio(r.done, r.actions - r.abandoned))
+                          for r in countable.itertuples()],
+    "Réalisées": [format_number(v) for v in countable["done"]],
+    "Actions à mesurer": [format_number(r.actions - r.abandoned)
+                          for r in countable.itertuples()]}), "avancement par objectif")
 empty = progress[progress["actions"] - progress["abandoned"] <= 0]["code"].tolist()
 st.caption("Part des actions réalisées par objectif, hors actions abandonnées."
            + (f" Objectifs sans action à mesurer : {', '.join(empty)}." if empty else ""))
@@ -154,6 +163,10 @@ for column, name, color in (("planned", "Prévu", LIGHT_BLUE), ("actual", "Réal
 french_layout(fig, barmode="group", yaxis={"tickformat": ",.0f", "ticksuffix": f"{NNBSP}€",
                                            "title": "Euros"})
 st.plotly_chart(fig, width="stretch", key="chart_budget", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({"Axe": axes,
+                         "Prévu": [format_money(v) for v in budget["planned"]],
+                         "Réalisé": [format_money(v) for v in budget["actual"]]}),
+           "budget prévu et réalisé par axe")
 
 # ---------------------------------------------------------------- (c) team time
 st.header("Temps de l'équipe")
@@ -177,6 +190,12 @@ else:
     french_layout(fig, barmode="stack", yaxis={"tickformat": ",.2f", "title": "ETP prévus"},
                   xaxis={"categoryorder": "array", "categoryarray": axis_labels})
     st.plotly_chart(fig, width="stretch", key="chart_etp", config=PLOTLY_CONFIG)
+    chart_data(pd.DataFrame({
+        "Membre": team_days["member"].tolist(),
+        "Axe": [f"Axe {a}" for a in team_days["axis"]],
+        "ETP prévus": [format_number(v, digits=2) for v in team_days["planned_etp"]],
+        "Jours prévus": [days(v) for v in team_days["planned_days"]]}),
+        "ETP prévus par membre et par axe")
 
 st.markdown("**Charge de l'équipe**")
 if loads.empty:

@@ -26,6 +26,7 @@ from dashboard.data_quality import (
     quality_summary,
     quality_table,
 )
+from dashboard.views import chart_data
 from models.formatting import format_date, format_number
 
 user = st.session_state["principal"]
@@ -167,6 +168,11 @@ def ml_detail(line: pd.Series, key: str) -> None:
     french_layout(fig, xaxis={"type": "category"},
                   yaxis=score_axis([percent(v) for v in history["score_raw"]]))
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}_history", config=PLOTLY_CONFIG)
+    chart_data(pd.DataFrame({
+        "Extraction": labels,
+        "Score": [score_text(v) for v in history["score"]],
+        "Score brut (avant qualification)": [score_text(v) for v in history["score_raw"]],
+        "Jeunes": [format_number(int(n)) for n in history["jeunes"]]}), "score dans le temps")
     st.caption("Une extraction par période reçue ; une extraction remplacée a été renvoyée "
                "corrigée pour la même période.")
 
@@ -262,6 +268,12 @@ fig.add_scatter(name="Score régional", x=[f"au {format_date(d)}" for d in over_
 french_layout(fig, showlegend=False, xaxis={"type": "category"},
               yaxis=score_axis([percent(v) for v in over_time["score"]]))
 st.plotly_chart(fig, width="stretch", key="chart_region_time", config=PLOTLY_CONFIG)
+chart_data(pd.DataFrame({
+    "Période close": [f"au {format_date(d)}" for d in over_time["period_end"]],
+    "Score régional": [score_text(v) for v in over_time["score"]],
+    "Missions locales": [format_number(int(m)) for m in over_time["missions_locales"]],
+    "Jeunes": [format_number(int(j)) for j in over_time["jeunes"]]}),
+    "score régional dans le temps")
 st.caption("Score des extractions en vigueur, regroupées par date de fin de période et "
            "pondérées par le nombre de jeunes.")
 
