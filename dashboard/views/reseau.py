@@ -1,9 +1,11 @@
 """Réseau: missions locales by département (network-wide; policy ``network.view``)."""
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboard.data import network_by_departement, network_table
+from dashboard.views import chart_data
 from models.formatting import format_number
 
 user = st.session_state["principal"]
@@ -35,6 +37,11 @@ fig = px.bar(
 fig.update_layout(separators=", ", legend_title_text="", xaxis_title="", yaxis_title="",
                   margin={"t": 50, "l": 10, "r": 10, "b": 10})
 st.plotly_chart(fig, width="stretch", key="chart_departements")
+chart_data(pd.DataFrame({
+    "Département": by_dep["Département"].tolist(),
+    "Actives": [format_number(int(v)) for v in by_dep["Actives"]],
+    "Inactives": [format_number(int(v)) for v in by_dep["Inactives"]]}),
+    "missions locales par département")
 
 st.header("Liste")
 deps = sorted(table["Département"].unique())
