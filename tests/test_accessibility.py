@@ -517,6 +517,16 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
     assert page.evaluate("document.activeElement.closest('main') !== null"), \
         "après le lien d'évitement, le focus n'est pas dans le contenu"
 
+    # The account menu opens with the keyboard and closes with Escape.
+    account = page.get_by_role("button", name="Mon compte : Ada Admin")
+    account.focus()
+    page.keyboard.press("Enter")
+    expect(account).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="Mes sessions")).to_be_visible()
+    assert_no_violation(axe_violations(page, "menu du compte ouvert [admin]"), 1)
+    page.keyboard.press("Escape")
+    expect(account).to_have_attribute("aria-expanded", "false")
+
     rings = {}
 
     def ring_of(name: str, locator, shot: str) -> None:
