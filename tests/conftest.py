@@ -55,6 +55,8 @@ def _clock_restored():
     from models import clock
 
     saved = clock._offset
+    # a process the test launches (worker, dashboard, CLI) starts at the test's moment
+    os.environ["ANIMARESEAU_CLOCK_START"] = clock.now().isoformat()
     yield
     clock._offset = saved
 

@@ -110,7 +110,7 @@ def test_an_import_behind_a_running_one_says_it_waits_its_turn(app, client, worl
     waiting = _record(app, status="en_attente", stage="En attente du traitement")
     _age(app, waiting, 12)
     _age(app, running, 0, created=False)
-    login(client, world["emails"]["copil"])
+    login(client, world["emails"]["animateur"])  # the import logs are the team's
     page = text_of(client.get(f"/qualite/imports/{waiting}").get_data(as_text=True))
     assert f"import n° {running} est en cours" in page
     assert "ne semble pas démarré" not in page

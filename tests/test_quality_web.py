@@ -269,7 +269,7 @@ def test_refused_imports_show_the_reason_and_leave_previous_data_intact(app, as_
 
 
 def test_a_running_import_refreshes_itself_and_shows_its_progress(app, as_role, world):
-    client = as_role("copil")
+    client = as_role("animateur")  # the import logs are the team's
     with app.app_context():
         record = ParcoursImport(source_name="gros.zip", period_start=date(2026, 1, 1),
                                 period_end=date(2026, 9, 30), status="en_cours",
