@@ -96,6 +96,8 @@ def load_config() -> dict:
         "BOOTSTRAP_BTN_STYLE": "primary",
         "DASHBOARD_URL": os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8501"),
         "PROXY_FIX": _flag("PROXY_FIX", False),
+        # Who to write to about accessibility (the statement's contact), e.g. an address.
+        "ACCESSIBILITY_CONTACT": os.environ.get("ACCESSIBILITY_CONTACT", "").strip(),
         # Request bodies: small everywhere (MAX_FORM_MB); only the extract upload route takes
         # PARCOURS_MAX_UPLOAD_MB (webapp/quality/views_imports.py). Uploads are streamed to
         # disk by werkzeug; larger requests get a French 413 page. Imports run on the huey
