@@ -9,6 +9,7 @@ import re
 import pytest
 
 from models import clock
+from tests.conftest import PASSWORD
 from tests.test_browser import CHROMIUM, _login
 
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
@@ -122,3 +123,49 @@ def test_ml_registers_fills_cancels_and_sees_the_waitlist_promotion(
     expect(team.page.locator("h1 .badge")).to_have_text("Annulée")
     team.page.screenshot(path=shots / "46-session-annulee.png", full_page=True)
     team.assert_clean()
+
+
+# The element that has the focus, described as a person would read it.
+FOCUSED = """() => { const e = document.activeElement; if (!e) return '';
+  return [e.tagName, e.getAttribute('name') || '', (e.innerText || e.value || '').trim()]
+    .join('|'); }"""
+
+
+def _tab_to(page, wanted: str, limit: int = 80) -> str:
+    """Press Tab until the focused element's description contains ``wanted``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if wanted in focused:
+            return focused
+    raise AssertionError(f"« {wanted} » jamais atteint au clavier")
+
+
+def test_keyboard_only_sign_in_register_a_trainee_and_sign_out(
+        training_world, live_server, shots, new_page):  # noqa: F811
+    """RGAA 12.x: the whole path with the keyboard alone, no mouse click."""
+    base = live_server
+    page = new_page(viewport={"width": 1366, "height": 900}).page
+    page.goto(f"{base}/connexion")
+    _tab_to(page, "INPUT|email")
+    page.keyboard.type(training_world["emails"]["ml"])
+    _tab_to(page, "INPUT|password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{base}/formations/")
+    _tab_to(page, "A||Accueillir un public")
+    page.keyboard.press("Enter")
+    expect(page.locator("#compteur-places")).to_have_text("0 / 5")
+    for name, value in (("last_name", "Durand"), ("first_name", "Léa"),
+                        ("email", "lea.durand@ml-libournais.fr")):
+        _tab_to(page, f"INPUT|{name}")
+        page.keyboard.type(value)
+    _tab_to(page, "SELECT|job")
+    page.keyboard.type("Conseill")  # a select is chosen by typing its label
+    _tab_to(page, "BUTTON||Inscrire")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Inscription confirmée pour Léa Durand.")).to_be_visible()
+    _tab_to(page, "BUTTON||Se déconnecter", limit=200)  # on, past the end of the page, to the top
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
+    page.screenshot(path=shots / "45-clavier-deconnecte.png")
