@@ -63,10 +63,14 @@ def secret_key() -> str:
             "SECRET_KEY est obligatoire en production : définissez une valeur longue et "
             "aléatoire (par exemple `python -c \"import secrets; print(secrets.token_hex(32))\"`)."
         )
-    # Development and tests: one random key per machine, kept under instance/.
-    instance = instance_path()
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
+    return instance_secret("secret_key")
+
+
+def instance_secret(name: str) -> str:
+    """Outside production: one random secret per machine, made once under instance/."""
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from models.errors import DomainError
-from models.settings import app_env, instance_path
+from models.settings import app_env, instance_secret
 
 KEY_ENV = "PARCOURS_PSEUDO_KEY"
 
@@ -37,13 +36,7 @@ def pseudonym_key() -> bytes:
             f"{KEY_ENV} est obligatoire en production : sans clé, les identités ne peuvent "
             "pas être pseudonymisées et l'import est refusé. Définissez une valeur longue et "
             "aléatoire, identique pour tous les imports de la région.")
-    folder = instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "parcours_pseudo_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    return instance_secret("parcours_pseudo_key").encode()
 
 
 def _normalise(series: pd.Series) -> list[str]:
