@@ -19,12 +19,10 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# The suite with the system clock one year ahead (needs Debian's faketime): the tests read
-# only the application's clock (models/clock.py), so the real date must change nothing.
+# The suite with the system clock of the test processes one year ahead (time-machine): the
+# application reads only its own clock (models/clock.py), so the real date must change nothing.
 test-horloge:
-	command -v faketime >/dev/null || { echo "faketime manquant : apt-get install faketime"; exit 1; }
-	# the monotonic clock stays real: faking it deadlocks timed waits (jemalloc, threads)
-	DONT_FAKE_MONOTONIC=1 faketime -f "+365d" $(MAKE) test
+	ANIMARESEAU_TEST_SHIFT_DAYS=365 $(MAKE) test
 
 setup: install db
 

@@ -25,6 +25,19 @@ os.environ.pop("DATABASE_URL", None)
 TEST_NOW = "2026-11-23T10:00:00+01:00"
 os.environ["ANIMARESEAU_CLOCK_START"] = TEST_NOW
 
+# `make test-horloge`: the system clock of the test processes moved ahead (datetime.now,
+# date.today, time.time… — time-machine patches them all, the monotonic clock excepted).
+# Nothing may change: the application reads only its own clock, started at TEST_NOW.
+_SHIFT_DAYS = os.environ.get("ANIMARESEAU_TEST_SHIFT_DAYS", "").strip()
+if _SHIFT_DAYS:
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    _SHIFTED = time_machine.travel(datetime.now(UTC) + timedelta(days=int(_SHIFT_DAYS)),
+                                   tick=True)
+    _SHIFTED.start()
+
 import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import delete, text  # noqa: E402

@@ -101,3 +101,12 @@ def test_a_malformed_start_moment_is_refused_in_french():
                          text=True, cwd=ROOT,
                          env={**os.environ, "ANIMARESEAU_CLOCK_START": "demain"})
     assert out.returncode != 0 and "n'est pas une date ISO" in out.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("ANIMARESEAU_TEST_SHIFT_DAYS"),
+                    reason="only under make test-horloge")
+def test_make_test_horloge_really_moves_the_system_clock():
+    shift = int(os.environ["ANIMARESEAU_TEST_SHIFT_DAYS"])
+    moved = datetime.now(UTC) - clock.now()  # the app clock stays at the tests' moment
+    assert moved > timedelta(days=shift - 1)
+    assert date.today() > clock.today()
