@@ -68,7 +68,9 @@ def user_agent() -> str:
 
 
 class DatabaseSessionInterface(SessionInterface):
-    def open_session(self, app: Flask, request: Request) -> ServerSession:
+    def open_session(self, app: Flask, request: Request) -> ServerSession | None:
+        if request.path.startswith((f"{app.static_url_path}/", "/bootstrap/")):
+            return None  # assets: a null session, no database round trip on every file
         token = sessions.cookie_token(request.cookies.get(self.get_cookie_name(app)),
                                       app.secret_key)
         if token is None:
