@@ -47,6 +47,9 @@ if user.can("funding.plan"):
 if user.can("training.stats"):
     pages.append(st.Page(str(VIEWS / "formations.py"), title="Formations",
                          icon=":material/school:"))
+if user.can("observatory.view"):
+    pages.append(st.Page(str(VIEWS / "observatoire.py"), title="Observatoire",
+                         icon=":material/insights:"))
 if user.can("quality.view"):
     pages.append(st.Page(str(VIEWS / "qualite.py"), title="Qualité des données",
                          icon=":material/fact_check:"))

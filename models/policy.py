@@ -166,6 +166,12 @@ RULES: dict[str, Rule] = {
     "quality.imports": lambda u, o: _role(u) in ARML_TEAM,
     "quality.mark": lambda u, o: _role(u) in ARML_TEAM,
     "quality.settings": lambda u, o: _role(u) is Role.ADMIN,
+    # regional observatory: every account reads it (an ml account its own ML's view, see
+    # models.observatory.queries); the whole network view, the threshold and the audit
+    "observatory.view": lambda u, o: _role(u) is not None,
+    "observatory.region": lambda u, o: _role(u) in NETWORK_READERS or _role(u) is Role.FINANCEUR,
+    "observatory.settings": lambda u, o: _role(u) is Role.ADMIN,
+    "observatory.audit": lambda u, o: _role(u) is Role.ADMIN,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
 }

@@ -95,6 +95,8 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{lapsed} offre(s) expirée(s) ; les places libérées ont été réattribuées.")
 
+    from webapp.cli_observatory import register_observatory_cli
     from webapp.cli_parcours import register_parcours_cli
 
     register_parcours_cli(app)
+    register_observatory_cli(app)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select, update
 
 from models import clock
+from models.observatory.orm import ObservatoryAggregate
 from models.parcours.orm import (
     ParcoursExtract,
     ParcoursImport,
@@ -54,6 +55,8 @@ def discard_staged(engine: Engine, import_id: int) -> None:
     drop_rows(engine, list(ids))
     if ids:
         with engine.begin() as conn:
+            conn.execute(delete(ObservatoryAggregate).where(
+                ObservatoryAggregate.extract_id.in_(ids)))
             conn.execute(delete(ParcoursExtract).where(ParcoursExtract.id.in_(ids)))
 
 

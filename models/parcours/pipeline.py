@@ -22,12 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models.errors import DomainError
 from models.network.orm import MissionLocale
+from models.observatory import aggregates as observatory
+from models.observatory.orm import ObservatoryAggregate
+from models.observatory.services import observatory_settings
 from models.parcours import engine as checks
 from models.parcours import normalise as nz
 from models.parcours.bulk import bulk_insert, iso_date_series, none_if_empty, nullable
@@ -67,6 +70,7 @@ class ImportOutcome:
     findings: int = 0
     duration_ms: int = 0
     notices: list[str] = field(default_factory=list)
+    observatory_ms: int = 0  # part of the duration spent on the observatory's aggregates
 
 
 # --- per-file normalisation ---------------------------------------------------------------
@@ -85,6 +89,9 @@ class _Run:
     findings: int = 0
     excel_dates: int = 0
     activity: pd.DataFrame | None = None  # (code_ml, id_jeune) → first, last, events
+    jdi_months: int = 5
+    observatory: observatory.Accumulator | None = None
+    observatory_ms: int = 0  # time spent on the observatory's aggregates (bench)
 
     def add_activity(self, chunk: pd.DataFrame) -> None:
         """Fold a chunk of events into the per-person activity (events inside the period)."""
@@ -308,6 +315,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
                      CharterRule.version_id == version.id).order_by(CharterRule.code))]
         ml_ids = {code.upper(): ml_id for code, ml_id in session.execute(
             select(MissionLocale.code, MissionLocale.id))}
+        jdi_months = observatory_settings(session).jdi_months
         period_start, period_end = record.period_start, record.period_end
         record.charter_version_id = version.id
         version_id = version.id
@@ -320,7 +328,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
 
     run = _Run(import_id=import_id, period_start=period_start, period_end=period_end,
                today=today, key=key, ml_ids=ml_ids,
-               rules=rules, charter_version_id=version_id)
+               rules=rules, charter_version_id=version_id, jdi_months=jdi_months)
     try:
         outcome = _run(engine, run, path, chunk_rows, report)
     except ImportRefused as refusal:
@@ -361,6 +369,7 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
         total = sum(info.size for info in infos) or 1
         done = 0
         ctx = checks.CheckContext(run.period_start, run.period_end, run.today)
+        run.observatory = observatory.Accumulator(run.period_start, run.period_end)
         for info in infos:
             for chunk, position in read_chunks(info, chunk_rows):
                 if chunk.empty:
@@ -379,6 +388,9 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
                 rows = _rows(info.name, prepared, run)
                 if info.name != "evenements":  # B-tree on (extract, id_jeune): insert in order
                     rows = rows.sort_values(["extract_id", "id_jeune"], kind="stable")
+                tick = time.perf_counter()
+                run.observatory.add(info.name, rows)
+                run.observatory_ms += int((time.perf_counter() - tick) * 1000)
                 with engine.begin() as conn:
                     bulk_insert(conn, ROW_TABLES[info.name], rows)
                     _store_findings(conn, found, run)
@@ -397,6 +409,8 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
         with engine.begin() as conn:
             found = checks.set_findings(run.rules, conn, set_ctx)
             _store_findings(conn, found, run)
+        report("Calcul des agrégats de l'observatoire", 90)
+        _store_observatory(engine, run)
         report("Calcul des scores", 95)
         notices.extend(f"{info.member} : des lignes comptent un champ de plus que l'en-tête "
                        "(souvent un « ; » final) ; ce champ a été ignoré."
@@ -410,9 +424,25 @@ def _run(engine: Engine, run: _Run, path: Path, chunk_rows: int,
                   for name in ("jeunes", "evenements", "situations", "dispositifs")}
         _activate(engine, run, checksums, totals, notices)
         return ImportOutcome(import_id=run.import_id, extracts=dict(run.extracts),
-                             counts=totals, findings=run.findings, notices=notices)
+                             counts=totals, findings=run.findings, notices=notices,
+                             observatory_ms=run.observatory_ms)
     finally:
         source.close()
+
+
+def _store_observatory(engine: Engine, run: _Run) -> None:
+    """Each staged extract's contribution to the observatory (readers see it once current)."""
+    tick = time.perf_counter()
+    inputs = run.observatory.extract_inputs() if run.observatory else {}
+    run.observatory = None
+    with engine.begin() as conn:
+        for extract_id in sorted(run.extracts.values()):
+            found = inputs.get(extract_id)
+            if found is None:  # no young person for this ML (only orphan rows)
+                continue
+            observatory.store(conn, extract_id, observatory.compute(
+                found, run.period_start, run.period_end, jdi_months=run.jdi_months))
+    run.observatory_ms += int((time.perf_counter() - tick) * 1000)
 
 
 def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict[str, int],
@@ -444,6 +474,10 @@ def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict
         if replaced:
             conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(replaced))
                          .values(status="replaced"))
+            # the old vintage leaves the observatory with the switch-over: two vintages
+            # side by side would publish their difference
+            conn.execute(delete(ObservatoryAggregate).where(
+                ObservatoryAggregate.extract_id.in_(replaced)))
         conn.execute(update(ParcoursExtract).where(ParcoursExtract.id.in_(extract_ids))
                      .values(status="current", activated_at=now_utc()))
         conn.execute(update(ParcoursImport).where(ParcoursImport.id == run.import_id).values(
