@@ -4,7 +4,13 @@ Nothing in this package imports Flask request machinery or Streamlit, so the
 web app, the dashboard, the CLI and the PDF builders all share it.
 """
 
-from models.accounts import orm as _accounts_orm  # noqa: F401
+import os
+
+# The observatory's secrecy audit factorises many small matrices: multi-threaded BLAS
+# makes that several times slower on a shared machine (set before numpy is imported).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from models.accounts import orm as _accounts_orm  # noqa: F401, E402
 from models.audit import listeners as _audit_listeners  # noqa: F401
 
 # Import every ORM module so that ``Base.metadata`` is complete as soon as the

@@ -141,23 +141,26 @@ def _tables() -> list[TableSpec]:
     by_indicator: dict[str, tuple[tuple[str, ...], ...]] = {
         "jeunes_accompagnes": (*((d,) for d in person), ("sexe", "tranche_age"), ("mois",),
                                ("residence",)),
-        "premiers_accueils": (*((d,) for d in person[:6]), ("sexe", "tranche_age"), ("mois",)),
+        "premiers_accueils": (*((d,) for d in person[:6]), ("sexe", "tranche_age")),
         "jdi": tuple((d,) for d in person[:5]),
-        "entrees_cej": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",), ("mois",)),
-        "entrees_pacea": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",), ("mois",)),
+        "entrees_cej": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",)),
+        "entrees_pacea": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",)),
         "stock_cej": (("sexe",), ("tranche_age",), ("mois",)),
         "stock_pacea": (("sexe",), ("tranche_age",), ("mois",)),
-        "situations_positives": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",),
-                                 ("mois",)),
+        "situations_positives": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",)),
         "intensite": (("sexe",), ("tranche_age",), ("niveau",), ("qpv",), ("mois",)),
     }
     tables = []
     for indicator, dims_list in by_indicator.items():
-        whole = LONG if indicator == "jdi" else ALL
+        # flows that add up over time (premiers accueils, entries, situations started) are
+        # published for long periods only: months and quarters would be parts of a published
+        # whole, and linking them all makes the secrecy problem intractable (see README)
+        flow = INDICATORS[indicator].time_additive != "non"
+        whole = LONG if indicator == "jdi" or flow else ALL
         tables.append(TableSpec(indicator, indicator, (), whole))
         for dims in dims_list:
             grains = LONG
-            if dims in (("sexe",), ("tranche_age",)) and indicator != "jdi":
+            if dims in (("sexe",), ("tranche_age",)) and indicator != "jdi" and not flow:
                 grains = LONG | SHORT
             name = indicator + "_par_" + "_".join(dims)
             tables.append(TableSpec(name, indicator, dims, grains))

@@ -36,12 +36,12 @@ from models.observatory.catalogue import (
     DIMENSIONS,
     GRANULARITIES,
     INDICATORS,
+    LONG,
     TABLES,
     TOTAL,
     Period,
     TableSpec,
     cell_key,
-    dim_combos,
     month_bounds,
     month_code,
     month_key,
@@ -72,9 +72,11 @@ class ExtractRef:
 
 @dataclass
 class Stored:
-    """The current extracts' aggregates of one year, and the network they belong to."""
+    """The current extracts' aggregates, and the network they belong to.
 
-    year: int
+    All of them are protected together: an extract may straddle two years, and its own
+    period is then the sum of periods of both."""
+
     extracts: dict[int, ExtractRef]
     cells: dict[tuple[int, Period], dict[str, int]]  # (extract id, period) → cells
     mls: dict[int, tuple[str, str, str]]  # ml id → (code, name, département)
@@ -120,7 +122,7 @@ def available_periods(session: Session, actor: Any) -> list[Period]:
     return sorted(periods, key=lambda p: (-p.end.toordinal(), p.start))
 
 
-def _load(session: Session, year: int) -> Stored:
+def _load(session: Session) -> Stored:
     refs = {r.id: ExtractRef(r.id, r.mission_locale_id, r.period_start, r.period_end,
                              r.activated_at)
             for r in session.scalars(select(ParcoursExtract).where(
@@ -130,15 +132,13 @@ def _load(session: Session, year: int) -> Stored:
         ObservatoryAggregate.extract_id, ObservatoryAggregate.period_start,
         ObservatoryAggregate.period_end, ObservatoryAggregate.granularity,
         ObservatoryAggregate.cells).where(
-        ObservatoryAggregate.extract_id.in_(list(refs) or [-1]),
-        ObservatoryAggregate.period_start >= date(year, 1, 1),
-        ObservatoryAggregate.period_start <= date(year, 12, 31)))
+        ObservatoryAggregate.extract_id.in_(list(refs) or [-1])))
     for extract_id, start, end, grain, data in rows:
         cells[(extract_id, Period(start, end, grain))] = data
     mls = {m.id: (m.code, m.name, m.departement)
            for m in session.scalars(select(MissionLocale))}
     region = session.scalar(select(Region).order_by(Region.id))
-    return Stored(year, {i: refs[i] for i in {e for e, _ in cells}}, cells, mls,
+    return Stored({i: refs[i] for i in {e for e, _ in cells}}, cells, mls,
                   region.code if region else "region", region.name if region else "Région")
 
 
@@ -196,6 +196,7 @@ class _Builder:
         self.stored = stored
         self.measure = measure
         self.problem = Problem()
+        self.forced: set[int] = set()  # cells never published (see ``geo_cells``)
         self.residence = sorted({
             k.split("residence=")[1] for c in stored.cells.values() for k in c
             if k.startswith("jeunes_accompagnes|residence=")},
@@ -209,26 +210,40 @@ class _Builder:
                                  ref.ml_id)
 
     def geo_cells(self, period: Period, chosen: dict[int, int], items,
-                  data_period: Period | None = None) -> dict[tuple[str, str], int]:
+                  data_period: Period | None = None, *, ml_level: bool = True,
+                  ) -> dict[tuple[str, str], int]:
         """ML, département and region cells of one breakdown cell, with their lines.
 
-        ``data_period``: where the figures come from (a month of a by-month table)."""
+        ``data_period``: where the figures come from (a month of a by-month table).
+        ``ml_level`` False (months, quarters): no mission-locale cell is published; a
+        département of two missions locales is then withheld (each could subtract its own
+        figure and read the other's), one of a single ML is that ML's own figure.
+        """
         data_period = data_period or period
         out: dict[tuple[str, str], int] = {}
         by_dept: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        key = cell_key(self.measure, items)
         for ml_id, extract_id in sorted(chosen.items()):
             code, _, dept = self.stored.mls[ml_id]
-            index = self.ml_cell(extract_id, data_period, items)
-            out[("ml", code)] = index
+            if ml_level:
+                out[("ml", code)] = self.ml_cell(extract_id, data_period, items)
             by_dept[dept].append((ml_id, extract_id))
         dept_cells = []
         for dept, members in sorted(by_dept.items()):
-            parts = [out[("ml", self.stored.mls[m][0])] for m, _ in members]
             signature = ",".join(f"{m}:{e}" for m, e in members)
-            value = sum(self.problem.values[i] for i in parts)
-            index = self.problem.cell(f"D{dept}|{data_period.key}|{_dims_key(items)}|{signature}",
-                                      value)
-            self.problem.line(index, parts)
+            cell_id = f"D{dept}|{data_period.key}|{_dims_key(items)}|{signature}"
+            if ml_level:
+                parts = [out[("ml", self.stored.mls[m][0])] for m, _ in members]
+                value = sum(self.problem.values[i] for i in parts)
+                index = self.problem.cell(cell_id, value)
+                self.problem.line(index, parts)
+            else:
+                value = sum(self.stored.cells.get((e, data_period), {}).get(key, 0)
+                            for _, e in members)
+                owner = members[0][0] if len(members) == 1 else -1
+                index = self.problem.cell(cell_id, value, owner)
+                if len(members) == 2 and value:
+                    self.forced.add(index)
             out[("departement", dept)] = index
             dept_cells.append(index)
         if dept_cells:
@@ -262,13 +277,15 @@ class _Builder:
             return out
         if spec.dims == ("mois",):
             return self._by_month(period, chosen)
+        ml_level = period.granularity in LONG
         modalities = {d: _modalities(d, period, self.residence) for d in spec.dims}
         combos: list[tuple[tuple[str, str], ...]] = []
         for size in range(len(spec.dims) + 1):
             for subset in combinations(spec.dims, size):
                 for values in product(*(modalities[d] for d in subset)):
                     combos.append(_canon(zip(subset, values, strict=True)))
-        geo_of = {items: self.geo_cells(period, chosen, items) for items in combos}
+        geo_of = {items: self.geo_cells(period, chosen, items, ml_level=ml_level)
+                  for items in combos}
         for items, cells in geo_of.items():
             for (level, code), index in cells.items():
                 out[(level, code, items)] = index
@@ -288,7 +305,8 @@ class _Builder:
 
     def _by_month(self, period: Period, chosen: dict[int, int]):
         out = {}
-        totals = self.geo_cells(period, chosen, ())
+        totals = {lc: i for lc, i in self.geo_cells(period, chosen, ()).items()
+                  if lc[0] != "ml"}
         month_cells = {}
         for key in period.months:
             start, end = month_bounds(key)
@@ -297,7 +315,8 @@ class _Builder:
             present = {ml: e for ml, e in chosen.items() if (e, month) in self.stored.cells}
             if len(present) != len(chosen):
                 continue
-            month_cells[month_code(key)] = self.geo_cells(period, present, (), month)
+            month_cells[month_code(key)] = self.geo_cells(period, present, (), month,
+                                                          ml_level=False)
         additive = INDICATORS[self.measure].time_additive
         for level_code, total in totals.items():
             out[(*level_code, ())] = total
@@ -323,54 +342,49 @@ class Family:
 def _protect_family(stored: Stored, measure: str, k: int) -> Family:
     builder = _Builder(stored, measure)
     tables: dict[tuple[str, Period], dict] = {}
-    indicator = measure
     for period in stored.periods():
         chosen = stored.chosen(period)
         if not chosen:
             continue
-        for spec in tables_for(period.granularity, indicator):
+        for spec in tables_for(period.granularity, measure):
             tables[(spec.name, period)] = builder.table(spec, period, chosen)
-        # time lines of additive indicators: a period is the sum of its months (and of its
-        # quarters for the breakdowns quarters publish), mission locale by mission locale
-        additive = INDICATORS[measure].time_additive
-        if additive != "non" and period.granularity != "mois":
-            _time_lines(builder, period, chosen, exact=additive == "exact")
+    additive = INDICATORS[measure].time_additive
+    if additive != "non":
+        _time_lines(builder.problem, exact=additive == "exact")
     problem = builder.problem
     if not problem.keys:
         return Family(problem, np.zeros(0, dtype=np.int8), tables)
+    forced = np.zeros(len(problem.keys), dtype=bool)
+    forced[list(builder.forced)] = True
     protection = secrecy.protect(np.array(problem.values, dtype=np.int64), problem.lines, k,
-                                 keys=problem.keys, owners=np.array(problem.owners))
+                                 keys=problem.keys, owners=np.array(problem.owners),
+                                 forced=forced, interval_lp=False)
     return Family(problem, np.asarray(protection.status), tables, protection.rounds)
 
 
-def _time_lines(builder: _Builder, period: Period, chosen: dict[int, int], *,
-                exact: bool) -> None:
-    stored = builder.stored
-    for extract_id in chosen.values():
-        months = []
-        for key in period.months:
-            start, end = month_bounds(key)
-            month = Period(start, end, "mois")
-            if (extract_id, month) not in stored.cells:
-                break
-            months.append(month)
-        else:
-            total = builder.ml_cell(extract_id, period, ())
-            builder.problem.line(total, [builder.ml_cell(extract_id, m, ()) for m in months],
-                                 exact)
-        quarters = [p for (e, p) in stored.cells if e == extract_id
-                    and p.granularity == "trimestre" and period.start <= p.start
-                    and p.end <= period.end]
-        if period.granularity != "trimestre" and quarters and \
-                sum(month_key(q.end) - month_key(q.start) + 1 for q in quarters) \
-                == len(period.months):
-            for items in sorted(dim_combos("trimestre", builder.measure)
-                                & dim_combos(period.granularity, builder.measure)):
-                for values in product(*(DIMENSIONS[d].codes for d in items)):
-                    cell_items = tuple(zip(items, values, strict=True))
-                    total = builder.ml_cell(extract_id, period, cell_items)
-                    builder.problem.line(total, [builder.ml_cell(extract_id, q, cell_items)
-                                                 for q in sorted(quarters)], exact)
+def _time_lines(problem: Problem, *, exact: bool) -> None:
+    """A period is the sum of its months, quarters or halves, for every cell whose parts
+    are published with the same breakdown and the same contributing extracts."""
+    groups: dict[tuple[str, ...], dict[tuple[date, date], int]] = defaultdict(dict)
+    for index, key in enumerate(problem.keys):
+        head, period_key, *rest = key.split("|")
+        if head.startswith("Res"):
+            continue
+        start, end = (date.fromisoformat(x) for x in period_key.split("_"))
+        groups[(head, *rest)][(start, end)] = index
+    for periods in groups.values():
+        for (start, end), total in periods.items():
+            first, last = month_key(start), month_key(end)
+            if start != month_bounds(first)[0] or end != month_bounds(last)[1] \
+                    or first == last:
+                continue
+            for length in (1, 3, 6):
+                if first % length or (last + 1) % length or last - first + 1 == length:
+                    continue
+                bounds = [(month_bounds(m)[0], month_bounds(m + length - 1)[1])
+                          for m in range(first, last + 1, length)]
+                if all(b in periods for b in bounds):
+                    problem.line(total, [periods[b] for b in bounds], exact)
 
 
 # A small cache: protecting a year costs tens of milliseconds per indicator, and pages,
@@ -380,13 +394,13 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 6
 
 
-def _families(session: Session, year: int, k: int) -> tuple[Stored, dict[str, Family]]:
-    key = (str(session.get_bind().url), _version(session), year, k)
+def _families(session: Session, k: int) -> tuple[Stored, dict[str, Family]]:
+    key = (str(session.get_bind().url), _version(session), k)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    stored = _load(session, year)
+    stored = _load(session)
     families = {m: _protect_family(stored, m, k) for m in FAMILY_MEASURES}
     with _CACHE_LOCK:
         _CACHE[key] = (stored, families)
@@ -497,7 +511,7 @@ def publication(session: Session, actor: Any, start: date, end: date, *,
     viewer = viewer_mission_locale(session, actor, ml_code)
     period = find_period(session, actor, start, end)
     settings = observatory_settings(session)
-    stored, families = _families(session, period.start.year, settings.threshold)
+    stored, families = _families(session, settings.threshold)
     chosen = stored.chosen(period)
     coverage = []
     for ml in session.scalars(select(MissionLocale).order_by(MissionLocale.code)):
@@ -668,7 +682,7 @@ def audit(session: Session, actor: Any, start: date, end: date, table_name: str,
     _require(actor, "observatory.audit")
     period = find_period(session, actor, start, end)
     settings = observatory_settings(session)
-    stored, families = _families(session, period.start.year, settings.threshold)
+    stored, families = _families(session, settings.threshold)
     spec = next(t for t in TABLES if t.name == table_name)
     measure = "jeunes_accompagnes" if spec.indicator == "intensite" else spec.indicator
     name = spec.name.replace("intensite", "jeunes_accompagnes", 1) \
@@ -690,12 +704,12 @@ def audit(session: Session, actor: Any, start: date, end: date, table_name: str,
     return rows
 
 
-def audit_summary(session: Session, actor: Any, year: int) -> list[dict[str, Any]]:
+def audit_summary(session: Session, actor: Any) -> list[dict[str, Any]]:
     """Per indicator: cells, primary and secondary cells, and the exact-disclosure check
     (how many hidden cells a reader could recompute: must be zero)."""
     _require(actor, "observatory.audit")
     settings = observatory_settings(session)
-    _, families = _families(session, year, settings.threshold)
+    _, families = _families(session, settings.threshold)
     out = []
     for measure, family in families.items():
         values = np.array(family.problem.values, dtype=np.int64)

@@ -365,6 +365,7 @@ class _Solver:
         self.values = values
         self.st = st
         self.k = k
+        self.interval_lp = True  # False: the cheap per-line bound only (see protect)
         self.knowers = knowers
         n = st.n
         self.primary = (values >= 1) & (values < k)
@@ -643,7 +644,10 @@ class _Solver:
                 else:
                     ps.append(p)
                     locs.append(loc)
-            if ps:
+            if ps and not self.interval_lp:
+                for p in ps:  # every line of p leaves at least k of hidden room
+                    self.certified[p] = True
+            elif ps:
                 failed += self.certify_block(ps, locs, self.null_of(cells, rows, A), A,
                                              rhs[rows], self.values[cells].astype(np.float64))
             failed.sort(key=lambda f: st.kr[f[0]])
@@ -701,7 +705,8 @@ def _prepare(values: object, lines: Sequence[Line], keys: Sequence[str] | None
 
 
 def _protect_from(values: object, lines: Sequence[Line], k: int, start: np.ndarray, *,
-                  keys: Sequence[str], owners: Sequence[int] | None = None) -> Protection:
+                  keys: Sequence[str], owners: Sequence[int] | None = None,
+                  interval_lp: bool = True) -> Protection:
     """Complete a starting mask (the primaries, or any mask for the audit tests)."""
     k = check_threshold(k)
     v, st = _prepare(values, lines, keys)
@@ -711,6 +716,7 @@ def _protect_from(values: object, lines: Sequence[Line], k: int, start: np.ndarr
         raise ValueError(f"{own.size} owners for {v.size} cells")
     knowers = _knowledge(own, st)
     solver = _Solver(v, st, k, knowers)
+    solver.interval_lp = interval_lp
     rounds = solver.run(np.asarray(start, dtype=bool) | solver.primary)
     status = np.where(solver.hidden, SECONDARY, PUBLISHED).astype(np.int8)
     status[solver.primary] = PRIMARY
@@ -722,16 +728,23 @@ def _protect_from(values: object, lines: Sequence[Line], k: int, start: np.ndarr
 
 
 def protect(values: object, lines: Sequence[Line], k: int, *, keys: Sequence[str],
-            owners: Sequence[int] | None = None) -> Protection:
+            owners: Sequence[int] | None = None, forced: object | None = None,
+            interval_lp: bool = True) -> Protection:
     """Primary and secondary suppression, audited.
 
     Guarantees on the returned mask: no published cell in 1..k-1; no hidden cell
     recoverable by linear combination of the published cells, nor by a single owner who
     adds its own cells (except ``exposed`` ones); every primary cell can reach k in the
-    LP a reader can solve (exact lines).
+    LP a reader can solve (exact lines) — with ``interval_lp`` False, only the cheap
+    bound is enforced (each line with a published total keeps ≥ k of hidden mass
+    around the cell; the audit page computes the exact LP interval). ``forced``: cells
+    that are never published whatever their value (hidden from the start, reported
+    SECONDARY).
     """
     v = _as_values(values)
-    return _protect_from(v, lines, k, np.zeros(v.size, dtype=bool), keys=keys, owners=owners)
+    start = np.zeros(v.size, dtype=bool) if forced is None else np.asarray(forced, dtype=bool)
+    return _protect_from(v, lines, k, start, keys=keys, owners=owners,
+                         interval_lp=interval_lp)
 
 
 def recoverable(values: object, lines: Sequence[Line], hidden: object, *,
