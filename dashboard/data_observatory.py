@@ -99,11 +99,11 @@ def observatory_audit(user_id: int, start: date, end: date, table: str) -> pd.Da
 
 
 @st.cache_data(ttl=60, show_spinner="Contrôle algébrique du secret…")
-def observatory_audit_summary(user_id: int, year: int) -> pd.DataFrame:
+def observatory_audit_summary(user_id: int) -> pd.DataFrame:
     with session_scope() as session:
         user = session.get(User, user_id)
         if not policy.can(user, "observatory.audit"):
             raise PermissionDenied()
-        rows = queries.audit_summary(session, user, year)
+        rows = queries.audit_summary(session, user)
     return pd.DataFrame(rows, columns=["indicator", "cells", "primary", "secondary",
                                        "recoverable", "lines", "rounds"])

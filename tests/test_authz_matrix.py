@@ -199,6 +199,8 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
                                   "ml": REDIRECT, "financeur": FORBIDDEN}),
     "quality.charter": ("GET", {}, {"anon": LOGIN, "financeur": FORBIDDEN, "*": OK}),
     "quality.settings": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
+    # the observatory's secrecy threshold and JDI window: the admin's
+    "quality.observatory_settings": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     "quality.import_new": ("GET", {}, TEAM_OK),
     # the import logs may quote an id_jeune in a refusal: the team only
     "quality.imports": ("GET", {}, TEAM_OK),

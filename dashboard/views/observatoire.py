@@ -262,9 +262,10 @@ d2.download_button("Télécharger tous les tableaux (XLSX, avec méthodologie)",
 # --- the admin's audit --------------------------------------------------------------------
 if user.can("observatory.audit"):
     with st.expander("Audit du secret statistique (administrateur)"):
-        summary = observatory_audit_summary(user.id, start.year)
-        st.markdown(f"Année {start.year}, seuil k = {data['k']} (réglable dans Animaréseau > "
-                    "Administration > Observatoire). Le contrôle algébrique (test de rang) "
+        summary = observatory_audit_summary(user.id)
+        st.markdown(f"Toutes les extractions en vigueur, seuil k = {data['k']} (réglable dans "
+                    "Animaréseau > Qualité des données > Secret statistique). Le contrôle "
+                    "algébrique (test de rang) "
                     "compte les cases masquées qu'un lecteur pourrait recalculer : il doit "
                     "être nul.")
         st.dataframe(pd.DataFrame({

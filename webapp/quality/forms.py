@@ -71,3 +71,11 @@ class SettingsForm(Form):
         validators=[Optional(), NumberRange(min=1, max=3650,
                                             message="Entre 1 et 3 650 jours.")])
     version_id = HiddenField()
+
+
+class ObservatorySettingsForm(Form):
+    """Text fields: the domain validates and answers in French (``check_threshold``)."""
+
+    threshold = StringField("Seuil du secret statistique (k)")
+    jdi_months = StringField("Fenêtre JDI (mois)")
+    version_id = HiddenField()

@@ -25,7 +25,7 @@ from webapp.forms_common import version_of
 from webapp.quality import bp
 from webapp.quality.charter_text import describe_params
 from webapp.quality.common import today
-from webapp.quality.forms import SettingsForm
+from webapp.quality.forms import ObservatorySettingsForm, SettingsForm
 from webapp.unit_of_work import attempt
 
 STATUS_ORDER = {RED: 0, AMBER: 1, GREEN: 2, NONE: 3}
@@ -151,3 +151,42 @@ def _pct(value: Decimal) -> str:
     from models.formatting import format_number
 
     return f"{format_number(value, digits=2 if value != value.to_integral() else 0)} %"
+
+
+@bp.route("/observatoire", methods=["GET", "POST"])
+@access("observatory.settings")
+@recent_password
+def observatory_settings():
+    """The secrecy threshold k and the JDI window of the regional observatory."""
+    from models.observatory.aggregates import recompute
+    from models.observatory.queries import clear_cache
+    from models.observatory.services import observatory_settings as current_settings
+    from models.observatory.services import update_settings as update_observatory
+
+    current = current_settings(db.session)
+    form = ObservatorySettingsForm()
+    if request.method == "GET":
+        form.threshold.data, form.jdi_months.data = str(current.threshold), \
+            str(current.jdi_months)
+        form.version_id.data = str(current.version_id)
+    elif form.validate_on_submit():
+        done = attempt(lambda: update_observatory(
+            db.session, actor=current_user, threshold=form.threshold.data,
+            jdi_months=form.jdi_months.data,
+            expected_version=version_of(form.version_id.data)), form=form)
+        if isinstance(done.error, ConcurrentEdit):
+            fresh = current_settings(db.session)
+            flash("Un·e autre administrateur·rice a modifié ces réglages entre-temps "
+                  f"(k = {fresh.threshold}, fenêtre JDI {fresh.jdi_months} mois). Votre saisie "
+                  "est conservée ci-dessous : enregistrez-la de nouveau pour la confirmer.",
+                  "info")
+            form.version_id.data = str(fresh.version_id)
+        if done.ok:
+            settings, window_changed = done.value
+            if window_changed:  # JDI counts are stored: rebuild them from the rows
+                recompute(db.engine, jdi_months=settings.jdi_months)
+            clear_cache()
+            flash(f"Réglages enregistrés : seuil k = {settings.threshold}, fenêtre JDI "
+                  f"{settings.jdi_months} mois. L'observatoire est recalculé.", "success")
+            return redirect(url_for("quality.observatory_settings"))
+    return render_template("quality/observatory_settings.html", form=form, current=current)
