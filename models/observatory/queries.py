@@ -83,6 +83,15 @@ class Stored:
     region_code: str
     region_name: str
 
+    def token(self, extract_id: int) -> str:
+        """A stable name for an extract in cell keys (its ML and period, unique among
+        current extracts): tie-breaks, hence masks, do not depend on database ids."""
+        ref = self.extracts[extract_id]
+        return f"{self.mls[ref.ml_id][0]}@{ref.start.isoformat()}_{ref.end.isoformat()}"
+
+    def signature(self, members) -> str:
+        return ",".join(sorted(self.token(e) for _, e in members))
+
     def periods(self) -> list[Period]:
         return sorted({p for _, p in self.cells}, key=lambda p: (p.start, -p.end.toordinal()))
 
@@ -206,7 +215,8 @@ class _Builder:
         ref = self.stored.extracts[extract_id]
         value = self.stored.cells.get((extract_id, period), {}).get(
             cell_key(self.measure, items), 0)
-        return self.problem.cell(f"E{extract_id}|{period.key}|{_dims_key(items)}", value,
+        return self.problem.cell(f"E{self.stored.token(extract_id)}|{period.key}|"
+                                 f"{_dims_key(items)}", value,
                                  ref.ml_id)
 
     def geo_cells(self, period: Period, chosen: dict[int, int], items,
@@ -230,7 +240,7 @@ class _Builder:
             by_dept[dept].append((ml_id, extract_id))
         dept_cells = []
         for dept, members in sorted(by_dept.items()):
-            signature = ",".join(f"{m}:{e}" for m, e in members)
+            signature = self.stored.signature(members)
             cell_id = f"D{dept}|{data_period.key}|{_dims_key(items)}|{signature}"
             if ml_level:
                 parts = [out[("ml", self.stored.mls[m][0])] for m, _ in members]
@@ -247,7 +257,7 @@ class _Builder:
             out[("departement", dept)] = index
             dept_cells.append(index)
         if dept_cells:
-            signature = ",".join(f"{m}:{e}" for m, e in sorted(chosen.items()))
+            signature = self.stored.signature(sorted(chosen.items()))
             value = sum(self.problem.values[i] for i in dept_cells)
             index = self.problem.cell(f"R|{data_period.key}|{_dims_key(items)}|{signature}",
                                       value)
@@ -265,7 +275,7 @@ class _Builder:
             if region is None:
                 return out
             parts = []
-            signature = ",".join(f"{m}:{e}" for m, e in sorted(chosen.items()))
+            signature = self.stored.signature(sorted(chosen.items()))
             for code in self.residence:
                 value = sum(self.stored.cells.get((e, period), {}).get(
                     cell_key(self.measure, (("residence", code),)), 0) for e in chosen.values())
@@ -564,20 +574,21 @@ def publication(session: Session, actor: Any, start: date, end: date, *,
 def _events_values(stored: Stored, family: Family, where: dict) -> dict[int, int]:
     """intensité's numerators: the events behind each jeunes accompagnés cell."""
     by_period = {(e, p.start, p.end): cells for (e, p), cells in stored.cells.items()}
-    return {index: _events_of(by_period, family.problem.keys[index])
+    tokens = {stored.token(e): e for e in stored.extracts}
+    return {index: _events_of(by_period, tokens, family.problem.keys[index])
             for index in where.values()}
 
 
-def _events_of(by_period: dict, key: str) -> int:
+def _events_of(by_period: dict, tokens: dict[str, int], key: str) -> int:
     """Sum the stored events behind a cell key (see ``_Builder``'s key formats)."""
     head, period_key, dims, *rest = key.split("|")
     start, end = (date.fromisoformat(x) for x in period_key.split("_"))
     items = tuple(tuple(x.split("=", 1)) for x in dims.split("&") if x)
     measure_key = cell_key("evenements", items)
     if head.startswith("E"):
-        extract_ids = [int(head[1:])]
+        extract_ids = [tokens[head[1:]]]
     else:
-        extract_ids = [int(pair.split(":")[1]) for pair in rest[0].split(",") if pair]
+        extract_ids = [tokens[t] for t in rest[0].split(",") if t]
     return sum(by_period.get((e, start, end), {}).get(measure_key, 0) for e in extract_ids)
 
 
