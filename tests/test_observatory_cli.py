@@ -1,7 +1,8 @@
 """``flask --app webapp observatoire export|recalculer``: the fixed contract of the files.
 
-One synthetic region (three missions locales in two départements, one more without an
-extract) is imported once per backend with ``parcours import``; the tests read its exports.
+One synthetic region (six missions locales in three départements — of two, one and three
+missions locales —, one more without an extract; see ``test_observatory_recompute``) is
+imported once per backend with ``parcours import``; the tests read its exports.
 The last two tests change the data (aggregates rebuilt, one extract replaced): they stay
 at the end of the module.
 """
@@ -24,25 +25,32 @@ from tests.conftest import make_app
 from tests.test_observatory_recompute import (
     EXTRACT,
     HEADER,
+    HIDDEN_CELL,
     INTEGER,
     ML_DEPT,
+    NEIGHBOUR_FIGURE,
     PERIODS,
     REGION_CODE,
     SILENT,
     TOTAL,
+    Imported,
     K,
     Reference,
     build_network,
+    describe,
+    expected_tables,
     export,
     generate,
-    lines_of,
     read_export,
     read_source,
+    variable_of,
+    with_ml_rows,
 )
 from webapp.extensions import db
 
 SEED = 5
-#: the mission locale whose own view is exported: its département has another one
+#: the mission locale whose own view is exported: its département has one other mission
+#: locale (never published for a month or a quarter: the viewer would subtract its own)
 VIEWER = "33010"
 NEIGHBOUR = "33005"
 DU, AU = (d.strftime("%d/%m/%Y") for d in EXTRACT)
@@ -87,12 +95,13 @@ def csv_bytes(folder: Path) -> dict[str, bytes]:
 # --- the contract of the files ---------------------------------------------------------------
 def test_export_writes_one_csv_per_table_with_the_fixed_format(region):
     folder = exported(region, "contract")
-    specs = tables_for("extraction")
+    specs = expected_tables("extraction")
+    assert sorted(t.name for t in tables_for("extraction")) == sorted(specs)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{t.name}.csv" for t in specs] + ["methodologie.txt"])
+        [f"{name}.csv" for name in specs] + ["methodologie.txt"])
     geo = {"ml": set(ML_DEPT), "departement": set(ML_DEPT.values()), "region": {REGION_CODE}}
     months = {f"2026-{m:02d}" for m in range(1, 10)}
-    for spec in specs:
+    for spec in specs.values():
         raw = (folder / f"{spec.name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), spec.name
         text = raw[3:].decode("utf-8")
@@ -101,16 +110,17 @@ def test_export_writes_one_csv_per_table_with_the_fixed_format(region):
         assert '"' not in text  # nothing to quote: plain « ; » separated fields
         rows = [line.split(";") for line in lines[1:]]
         assert rows and all(len(r) == len(HEADER) for r in rows), spec.name
+        residence = spec.dims == ("residence",)
         for table, indicator, level, code, d1, m1, d2, m2, value in rows:
             assert (table, indicator) == (spec.name, spec.indicator)
             assert level in geo
-            if spec.dims == ("residence",) and level == "departement":
+            if residence and level == "departement":
                 assert code == "non_renseigne" or code.isdigit() or code in ("2A", "2B")
                 assert (d1, m1, d2, m2) == ("", "", "", "")
             else:
                 assert code in geo[level], (spec.name, level, code)
                 assert [d for d in (d1, d2) if d] == list(
-                    () if spec.residence else spec.dims), spec.name
+                    () if residence else spec.dims), spec.name
             if d1 == "mois":
                 assert m1 in months | {TOTAL}
             if value != "s":
@@ -118,13 +128,17 @@ def test_export_writes_one_csv_per_table_with_the_fixed_format(region):
                     assert "." in value and value.replace(".", "", 1).isdigit(), value
                 else:
                     assert value.isdigit(), value
-        assert {r[2] for r in rows} == ({"departement", "region"} if spec.residence
-                                        else {"ml", "departement", "region"})
+        # missions locales for the extract's period, but not month by month
+        assert {r[2] for r in rows} == ({"ml", "departement", "region"}
+                                        if with_ml_rows("extraction", spec)
+                                        else {"departement", "region"}), spec.name
+    assert {r.split(";")[2] for r in (folder / "stock_cej_par_mois.csv").read_text(
+        encoding="utf-8-sig").splitlines()[1:]} == {"departement", "region"}
     notes = (folder / "methodologie.txt").read_text(encoding="utf-8")
     assert f"k = {K}" in notes
     assert "De janvier à septembre 2026" in notes
     assert format_date(EXTRACT[0]) in notes and format_date(EXTRACT[1]) in notes
-    assert "3 missions locales sur 4" in notes
+    assert f"{len(ML_DEPT)} missions locales sur {len(ML_DEPT) + 1}" in notes
     # a spreadsheet's view: « ; » and utf-8-sig give the header as is
     with (folder / "jeunes_accompagnes_par_sexe.csv").open(encoding="utf-8-sig",
                                                            newline="") as fh:
@@ -132,20 +146,32 @@ def test_export_writes_one_csv_per_table_with_the_fixed_format(region):
 
 
 def test_month_and_quarter_exports_hold_their_own_tables(region):
+    """No flow (premiers accueils, entries, situations), no JDI, no by-month table; the
+    département and the region only."""
     for granularity in ("mois", "trimestre"):
         folder = exported(region, granularity, PERIODS[granularity])
+        specs = expected_tables(granularity)
+        assert sorted(t.name for t in tables_for(granularity)) == sorted(specs)
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            [f"{t.name}.csv" for t in tables_for(granularity)] + ["methodologie.txt"])
-        assert not (folder / "jdi.csv").exists()  # JDI: years, halves, extract periods only
+            [f"{name}.csv" for name in specs] + ["methodologie.txt"])
+        for name in ("jdi", "premiers_accueils", "entrees_cej", "entrees_pacea",
+                     "situations_positives", "stock_cej_par_mois"):
+            assert not (folder / f"{name}.csv").exists(), (granularity, name)
+        cells = read_export(folder)
+        assert {c.level for table in cells.values() for c in table} == {"departement",
+                                                                        "region"}
+    assert sorted(expected_tables("mois")) == ["intensite", "jeunes_accompagnes",
+                                               "stock_cej", "stock_pacea"]
 
 
-def test_ml_view_shows_its_own_small_figures_and_nothing_of_its_neighbours(region):
-    public = read_export(exported(region, "public"))
-    view = read_export(exported(region, "viewer", EXTRACT, "--ml", VIEWER))
+def compare_view(public: dict, view: dict, granularity: str) -> int:
+    """The viewer's files: its own mission-locale rows (all of them figures), its
+    département and the region exactly as everybody reads them; nothing of the others.
+    Returns how many of its own figures are hidden to the public."""
     assert sorted(view) == sorted(public)
-    own_small = 0
+    own_small, specs = 0, expected_tables(granularity)
     for table, cells in view.items():
-        residence = table.endswith("_par_residence")
+        residence = specs[table].dims == ("residence",)
         shown = {c.place: c for c in public[table]}
         for cell in cells:
             if cell.level == "ml":
@@ -166,26 +192,58 @@ def test_ml_view_shows_its_own_small_figures_and_nothing_of_its_neighbours(regio
                     or (c.level == "departement"
                         and (residence or c.code == ML_DEPT[VIEWER]))}
         assert {c.place for c in cells} == expected, table
-    assert own_small > 10
+        assert any(c.level == "ml" for c in cells) == with_ml_rows(granularity, specs[table])
+    return own_small
+
+
+def test_ml_view_shows_its_own_small_figures_and_nothing_of_its_neighbours(region):
+    public = read_export(exported(region, "public"))
+    view = read_export(exported(region, "viewer", EXTRACT, "--ml", VIEWER))
+    assert compare_view(public, view, "extraction") > 10
     # the neighbour's view never holds the viewer's rows
     other = read_export(exported(region, "neighbour", EXTRACT, "--ml", NEIGHBOUR))
     assert not any(c.code == VIEWER for cells in other.values() for c in cells)
 
 
+def test_ml_view_of_a_month_or_a_quarter_has_no_mission_locale_row(region):
+    """Its own rows are for long periods only; its département (of two missions locales)
+    is « s » as for everybody."""
+    for granularity in ("trimestre", "mois"):
+        public = read_export(exported(region, f"public-{granularity}", PERIODS[granularity]))
+        view = read_export(exported(region, f"viewer-{granularity}", PERIODS[granularity],
+                                    "--ml", VIEWER))
+        assert compare_view(public, view, granularity) == 0
+        assert not any(c.level == "ml" for cells in view.values() for c in cells)
+        dept = [c for cells in view.values() for c in cells if c.level == "departement"]
+        assert dept and all(c.code == ML_DEPT[VIEWER] and c.hidden for c in dept
+                            if c.value != "0"), granularity
+
+
 def test_ml_cannot_recompute_a_neighbours_hidden_figure(region):
-    """What the viewer knows: the public files plus its own figures. No additive line may
-    then have a single unknown cell (it would be its neighbour's, by difference)."""
-    public = read_export(exported(region, "public-attack"))
-    view = read_export(exported(region, "viewer-attack", EXTRACT, "--ml", VIEWER))
-    own = {(t, c.place): c.value for t, cells in view.items() for c in cells if c.level == "ml"}
-    specs = {t.name: t for t in tables_for("extraction")}
-    for table, cells in public.items():
-        if specs[table].indicator == "intensite":
-            continue
-        for total, *parts in lines_of(cells, specs[table]):
-            unknown = [c for c in (total, *parts) if c.hidden and (table, c.place) not in own]
-            assert len(unknown) != 1, (f"{table}: {unknown[0].place} = "
-                                       "total − parts for the viewer")
+    """What the viewer knows: the public files of the extract's period, a quarter and a
+    month, its own rows of its view and all its own figures (its data). Nothing hidden
+    follows from that, nor a neighbour's month or quarter."""
+    periods = {"extraction": ("extraction", EXTRACT),
+               **{g: (g, PERIODS[g]) for g in ("trimestre", "mois")}}
+    reference = Reference(region["source"])
+    files = Imported(region["app"], SEED, region["source"], reference, periods)
+    own = {}
+    for name, (granularity, period) in periods.items():
+        files.exports[name] = read_export(exported(region, f"attack-{name}", period))
+        view = read_export(exported(region, f"attack-view-{name}", period, "--ml", VIEWER))
+        specs = expected_tables(granularity)
+        for table, cells in view.items():
+            for cell in cells:
+                if cell.level == "ml" and specs[table].indicator != "intensite":
+                    own[variable_of(specs[table], period, cell)] = cell.number
+    knowledge = files.knowledge
+    # its view's own rows are figures it knows from its data, and part of the attack
+    assert set(own) <= knowledge.known_by(VIEWER)
+    assert len(set(own) - knowledge.published()) > 10
+    assert all(reference.count(var) == value for var, value in own.items())
+    found = knowledge.disclosures(VIEWER)
+    for kind in (HIDDEN_CELL, NEIGHBOUR_FIGURE):
+        assert not found[kind], f"{kind}:\n{describe(found[kind])}"
 
 
 # --- errors: French, non-zero, nothing written --------------------------------------------
@@ -243,7 +301,8 @@ def test_recalculer_rebuilds_identical_exports(region):
     assert gone.exit_code != 0  # the aggregates are what the export reads
     result = run(app, "recalculer")
     assert result.exit_code == 0, result.output + result.stderr
-    assert "Agrégats recalculés pour 3 extraction(s) (fenêtre JDI : 5 mois)" in result.output
+    assert (f"Agrégats recalculés pour {len(ML_DEPT)} extraction(s) (fenêtre JDI : 5 mois)"
+            in result.output)
     for name, period in PERIODS.items():
         after = csv_bytes(exported(region, f"after-{name}", period))
         assert after == before[name], name
