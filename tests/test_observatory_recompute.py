@@ -133,6 +133,10 @@ def expected_tables(granularity: str) -> dict[str, Table]:
     for indicator, dims_list in CATALOGUE.items():
         if not long and (indicator in FLOWS or indicator == "jdi"):
             continue
+        # flows only for a period no other published one contains: in these fixtures a
+        # half-year always lies inside the year or the extract's period
+        if indicator in FLOWS and granularity == "semestre":
+            continue
         out[indicator] = Table(indicator, indicator, ())
         for dims in dims_list:
             if long or (granularity == "trimestre" and dims in (("sexe",), ("tranche_age",))):
@@ -1025,7 +1029,11 @@ def test_the_catalogue_is_the_specified_one():
     """Which tables exist for which granularity: flows and JDI over long periods only;
     quarters: the whole figure, sex and age; months: the whole figure."""
     for granularity in GRANULARITIES:
-        assert {t.name: t.dims for t in tables_for(granularity)} == {
+        # a half-year may be the largest published period (then it has flows): the
+        # catalogue lists them; expected_tables drops them for this suite's fixtures
+        listed = {t.name: t.dims for t in tables_for(granularity)
+                  if granularity != "semestre" or t.indicator not in FLOWS}
+        assert listed == {
             name: t.dims for name, t in expected_tables(granularity).items()}, granularity
     assert sorted(expected_tables("mois")) == ["intensite", "jeunes_accompagnes", "stock_cej",
                                                "stock_pacea"]
@@ -1036,7 +1044,7 @@ def test_every_published_cell_equals_the_pandas_recomputation(imported):
     months; residence) is what the definitions give on the generated files, and each file
     holds exactly its rows."""
     checked = compare_with_pandas(imported)
-    assert checked["extraction"] > 800 and checked["semestre"] > 800
+    assert checked["extraction"] > 800 and checked["semestre"] > 600
     # months and quarters publish some figures too (the region's, here)
     assert checked["trimestre"] > 20 and checked["mois"] > 4, checked
 
@@ -1064,7 +1072,6 @@ STOCK_STATUS = (
     "stock_cej_par_mois 2026-09, t3 and septembre; département 33 = 43 likewise)")
 
 
-@pytest.mark.xfail(strict=True, reason=STOCK_STATUS)
 def test_a_cell_hidden_in_one_file_is_published_in_no_other(imported):
     check_status_across_files(imported)
 
@@ -1092,7 +1099,6 @@ FLOW_DIFFERENCE = (
     "of Q3 2026 = 10, ZRR = 6; seed 23, mission locale 33010, bac, = 10")
 
 
-@pytest.mark.xfail(strict=True, reason=FLOW_DIFFERENCE)
 def test_no_count_below_k_follows_from_periods_side_by_side(imported):
     check_attacks(imported, (SMALL_COUNT,))
 
@@ -1132,7 +1138,7 @@ def test_straddling_extract_periods_do_not_give_a_hidden_one_away(straddling):
 # --- a calendar year: the year is the sum of its halves -----------------------------------------
 def test_calendar_year_figures_and_secrecy_inside_each_file(calendar_year):
     checked = compare_with_pandas(calendar_year)
-    assert checked["annee"] > 800 and checked["semestre"] > 1600, checked
+    assert checked["annee"] > 800 and checked["semestre"] > 600, checked
     check_no_small_count(calendar_year)
     check_lines(calendar_year)
     check_shared_cells(calendar_year)
@@ -1141,11 +1147,11 @@ def test_calendar_year_figures_and_secrecy_inside_each_file(calendar_year):
 
 
 def test_calendar_year_is_not_the_difference_of_its_halves(calendar_year):
-    """Flows of the year and of both halves are published: premiers accueils add up, so no
-    line year = S1 + S2 may have a single hidden cell, and no reader (nor mission locale)
-    computes a hidden cell or a small count from all the files."""
-    assert check_time_lines(calendar_year, "annee", ["s1_2025", "s2_2025"]) > 100
-    time_equations = [total for total, parts in calendar_year.knowledge.equations
-                      if parts and total.period != parts[0].period]
-    assert len(time_equations) > 100
+    """Flows are published for the year only (its halves lie inside it: year − S1 would be
+    an unprotected S2); no reader (nor mission locale) computes a hidden cell or a small
+    count from all the files."""
+    assert "premiers_accueils" in calendar_year.exports["annee"]
+    for half in ("s1_2025", "s2_2025"):
+        assert not {"premiers_accueils", "entrees_cej", "entrees_pacea",
+                    "situations_positives"} & set(calendar_year.exports[half]), half
     check_attacks(calendar_year, (HIDDEN_CELL, NEIGHBOUR_FIGURE, SMALL_COUNT))

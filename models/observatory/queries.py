@@ -92,6 +92,16 @@ class Stored:
     def signature(self, members) -> str:
         return ",".join(sorted(self.token(e) for _, e in members))
 
+    def tables(self, period: Period, indicator: str | None = None) -> list[TableSpec]:
+        """The catalogue tables published for ``period``: flows (figures that add up over
+        time) only for periods no other published period contains — otherwise the
+        difference of two long periods (January–September minus the first half) would be
+        an unprotected third one."""
+        flow_ok = not any(p != period and p.start <= period.start and period.end <= p.end
+                          for p in self.periods())
+        return [t for t in tables_for(period.granularity, indicator)
+                if flow_ok or INDICATORS[t.indicator].time_additive == "non"]
+
     def periods(self) -> list[Period]:
         return sorted({p for _, p in self.cells}, key=lambda p: (p.start, -p.end.toordinal()))
 
@@ -211,11 +221,19 @@ class _Builder:
             if k.startswith("jeunes_accompagnes|residence=")},
             key=lambda c: (c == "non_renseigne", c))
 
+    def pkey(self, period: Period) -> str:
+        """The period part of a cell's identity: a stock counts who is in a programme on
+        the period's last day, so the month, the quarter and the extract ending that day
+        show one and the same figure (one cell, one status)."""
+        if self.measure.startswith("stock_"):
+            return f"{period.end.isoformat()}_{period.end.isoformat()}"
+        return period.key
+
     def ml_cell(self, extract_id: int, period: Period, items) -> int:
         ref = self.stored.extracts[extract_id]
         value = self.stored.cells.get((extract_id, period), {}).get(
             cell_key(self.measure, items), 0)
-        return self.problem.cell(f"E{self.stored.token(extract_id)}|{period.key}|"
+        return self.problem.cell(f"E{self.stored.token(extract_id)}|{self.pkey(period)}|"
                                  f"{_dims_key(items)}", value,
                                  ref.ml_id)
 
@@ -241,7 +259,7 @@ class _Builder:
         dept_cells = []
         for dept, members in sorted(by_dept.items()):
             signature = self.stored.signature(members)
-            cell_id = f"D{dept}|{data_period.key}|{_dims_key(items)}|{signature}"
+            cell_id = f"D{dept}|{self.pkey(data_period)}|{_dims_key(items)}|{signature}"
             if ml_level:
                 parts = [out[("ml", self.stored.mls[m][0])] for m, _ in members]
                 value = sum(self.problem.values[i] for i in parts)
@@ -259,7 +277,7 @@ class _Builder:
         if dept_cells:
             signature = self.stored.signature(sorted(chosen.items()))
             value = sum(self.problem.values[i] for i in dept_cells)
-            index = self.problem.cell(f"R|{data_period.key}|{_dims_key(items)}|{signature}",
+            index = self.problem.cell(f"R|{self.pkey(data_period)}|{_dims_key(items)}|{signature}",
                                       value)
             self.problem.line(index, dept_cells)
             out[("region", self.stored.region_code)] = index
@@ -356,7 +374,7 @@ def _protect_family(stored: Stored, measure: str, k: int) -> Family:
         chosen = stored.chosen(period)
         if not chosen:
             continue
-        for spec in tables_for(period.granularity, measure):
+        for spec in stored.tables(period, measure):
             tables[(spec.name, period)] = builder.table(spec, period, chosen)
     additive = INDICATORS[measure].time_additive
     if additive != "non":
@@ -378,7 +396,9 @@ def _time_lines(problem: Problem, *, exact: bool) -> None:
     groups: dict[tuple[str, ...], dict[tuple[date, date], int]] = defaultdict(dict)
     for index, key in enumerate(problem.keys):
         head, period_key, *rest = key.split("|")
-        if head.startswith("Res"):
+        # residence is region-only; age is taken at each period's end, so age bands of a
+        # year are not the sums of its halves'
+        if head.startswith("Res") or "tranche_age=" in (rest[0] if rest else ""):
             continue
         start, end = (date.fromisoformat(x) for x in period_key.split("_"))
         groups[(head, *rest)][(start, end)] = index
@@ -535,7 +555,7 @@ def publication(session: Session, actor: Any, start: date, end: date, *,
     viewer_code = stored.mls[viewer][0] if viewer in stored.mls else None
     viewer_dept = stored.mls[viewer][2] if viewer in stored.mls else None
     tables: dict[str, PublishedTable] = {}
-    for spec in tables_for(period.granularity):
+    for spec in stored.tables(period):
         measure = "jeunes_accompagnes" if spec.indicator == "intensite" else spec.indicator
         family = families[measure]
         where = family.tables.get((spec.name if spec.indicator != "intensite"
