@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 from dashboard.auth import current_principal, login_form, logout  # noqa: E402
 from models.accounts.roles import Role  # noqa: E402
 
-st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon=":material/bar_chart:",
+st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon="📊",
                    layout="wide")
 
 VIEWS = Path(__file__).resolve().parent / "views"

@@ -25,7 +25,7 @@ from dashboard.data_observatory import (
 from dashboard.geomap import CAPTION, departement_map
 from dashboard.views import chart_data
 from models.formatting import format_date, format_datetime, format_number
-from models.observatory.catalogue import GRANULARITIES, INDICATORS, TABLES_BY_NAME
+from models.observatory.catalogue import DIMENSIONS, GRANULARITIES, INDICATORS, TABLES_BY_NAME
 from models.observatory.queries import DEPARTEMENT_NAMES, dimension_label
 
 user = st.session_state["principal"]
@@ -91,7 +91,7 @@ latest = coverage["activated_at"].max() if not coverage.empty else None
 st.markdown(f"**{data['label']}** · du {format_date(start)} au {format_date(end)}")
 st.caption(f"{len(coverage)} missions locales sur {data['total']} ont une extraction pour la "
            f"période" + (f" (dernier import le {format_datetime(latest)})" if latest else "")
-           + f". Seuil du secret statistique : {data['k']} jeunes.")
+           + f". Seuil du secret statistique\u00a0: {data['k']}\u00a0jeunes.")
 if not missing.empty:
     st.warning(f"{len(missing)} mission(s) locale(s) sans extraction couvrant la période : "
                + ", ".join(f"{n} ({c})" for c, n in zip(missing["code"], missing["name"],
@@ -109,7 +109,13 @@ columns = st.columns(len(present) or 1)
 for column, indicator in zip(columns, present, strict=False):
     digits = 1 if indicator == "intensite" else 0
     label = INDICATORS[indicator].label
-    if viewer:
+    if viewer and data["granularity"] in ("mois", "trimestre"):
+        dept = tables[indicator][tables[indicator]["level"] == "departement"]
+        value = dept.iloc[0]["value"] if not dept.empty else None
+        column.metric(label, number(None if pd.isna(value) else value, digits),
+                      help="Votre département (les mois et trimestres sont publiés par "
+                           f"département). Région : {number(cell(indicator, 'region'), digits)}.")
+    elif viewer:
         own = cell(indicator, "ml", viewer)
         region = cell(indicator, "region")
         column.metric(label, number(own, digits),
@@ -144,6 +150,8 @@ if monthly:
     frame = frame[frame["mod1"] != "Total"]
     series = [("region", None, data["region"], BLUE)]
     if viewer:
+        st.caption("Les chiffres mensuels sont publiés par département et pour la région "
+                   "(ceux d'une mission locale seraient en majorité sous le seuil).")
         dept = frame[frame["level"] == "departement"]["code"].iloc[0] \
             if (frame["level"] == "departement").any() else None
         series = [("ml", viewer, "Votre mission locale", BLUE),
@@ -156,6 +164,8 @@ if monthly:
         rows = frame[frame["level"] == level]
         if code is not None:
             rows = rows[rows["code"] == code]
+        if rows.empty:  # months are published down to the département, not the ML
+            continue
         months = [dimension_label("mois", m) for m in rows["mod1"]]
         values = [None if pd.isna(v) else float(v) for v in rows["value"]]
         hidden_months += sum(v is None for v in values)
@@ -165,14 +175,16 @@ if monthly:
         rows_for_table[name] = [number(v) for v in values]
         rows_for_table.setdefault("Mois", months)
     fig.update_layout(separators=", ", margin={"t": 30, "l": 10, "r": 10, "b": 10},
-                      yaxis={"rangemode": "tozero", "title": INDICATORS[indicator].label},
+                      yaxis={"rangemode": "tozero", "title": INDICATORS[indicator].label,
+                             "tickformat": ",d"},
                       legend={"orientation": "h", "y": -0.2})
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key="obs_month_chart")
     if hidden_months:
         st.caption(f"{hidden_months} valeur(s) mensuelle(s) masquée(s) par le secret "
                    "statistique : absentes du graphique (« s » dans le tableau).")
-    ordered = {"Mois": rows_for_table.pop("Mois")} | rows_for_table
-    chart_data(pd.DataFrame(ordered), INDICATORS[indicator].label + " par mois")
+    if "Mois" in rows_for_table:
+        ordered = {"Mois": rows_for_table.pop("Mois")} | rows_for_table
+        chart_data(pd.DataFrame(ordered), INDICATORS[indicator].label + " par mois")
 
 # --- map ----------------------------------------------------------------------------------
 if not viewer:
@@ -223,29 +235,26 @@ else:
                      for lv, lab in zip(frame["level"], frame["label"], strict=True)]
     base = pd.DataFrame({"Niveau": [LEVELS[v] for v in frame["level"]],
                          "Territoire": list(territory)})
-    if not spec.dims or spec.residence:
-        view = base.assign(**{"Valeur": frame["value"].to_numpy()})
-    elif len(spec.dims) == 1:
-        base["col"] = [dimension_label(spec.dims[0], m) for m in frame["mod1"]]
-        base["Valeur"] = frame["value"].to_numpy()
-        order = list(dict.fromkeys(base["col"]))
-        view = base.pivot_table(index=["Niveau", "Territoire"], columns="col", values="Valeur",
-                                sort=False, dropna=False, aggfunc="first")[order].reset_index()
-    else:
-        base[spec.dims[0]] = [dimension_label(spec.dims[0], m) for m in frame["mod1"]]
-        base["col"] = [dimension_label(spec.dims[1], m) for m in frame["mod2"]]
-        base["Valeur"] = frame["value"].to_numpy()
-        order = list(dict.fromkeys(base["col"]))
-        view = base.pivot_table(index=["Niveau", "Territoire", spec.dims[0]], columns="col",
-                                values="Valeur", sort=False, dropna=False,
-                                aggfunc="first")[order].reset_index()
-        view = view.rename(columns={spec.dims[0]: TABLES_BY_NAME[table_name].dims[0]})
-    view.columns = [str(c) for c in view.columns]
     digits = 1 if spec.indicator == "intensite" else 0
-    numeric = [c for c in view.columns if c not in ("Niveau", "Territoire", spec.dims[0]
-                                                    if spec.dims else "")]
-    st.dataframe(view.style.format(lambda v: number(v, digits), subset=numeric),
-                 hide_index=True, width="stretch", key="obs_table_view")
+    # strings: a hidden cell must read « s » (the grid would draw a missing value "None")
+    base["Valeur"] = [number(v, digits) for v in frame["value"]]
+    if not spec.dims or spec.residence:
+        view = base
+    else:
+        keys = ["Niveau", "Territoire"]
+        if len(spec.dims) == 2:
+            label = DIMENSIONS[spec.dims[0]].label
+            base[label] = [dimension_label(spec.dims[0], m) for m in frame["mod1"]]
+            keys.append(label)
+        last = frame["mod2"] if len(spec.dims) == 2 else frame["mod1"]
+        base["col"] = [dimension_label(spec.dims[-1], m) for m in last]
+        order = list(dict.fromkeys(base["col"]))
+        rows = list(dict.fromkeys(map(tuple, base[keys].to_numpy().tolist())))
+        view = base.set_index([*keys, "col"])["Valeur"].unstack("col")
+        view = view.reindex(index=pd.MultiIndex.from_tuples(rows, names=keys),
+                            columns=order).reset_index()
+    view.columns = [str(c) for c in view.columns]
+    st.dataframe(view, hide_index=True, width="stretch", key="obs_table_view")
     hidden = int(frame["value"].isna().sum())
     st.caption((f"{hidden} case(s) masquée(s) (« s »). " if hidden else "") + SOURCE)
 d1, d2 = st.columns(2)

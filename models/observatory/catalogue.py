@@ -98,8 +98,8 @@ DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (
                ("26_plus", "26 ans et plus"), _NR)),
     Dimension("niveau", "Niveau de formation",
               (("infra_bac", "Infra-bac"), ("bac", "Bac"), ("post_bac", "Post-bac"), _NR)),
-    Dimension("qpv", "Résident QPV", _YES_NO),
-    Dimension("zrr", "Résident ZRR", _YES_NO),
+    Dimension("qpv", "Résidence en QPV", _YES_NO),
+    Dimension("zrr", "Résidence en ZRR", _YES_NO),
     Dimension("logement", "Logement",
               (("parents", "Chez les parents"), ("autonome", "Logement autonome"),
                ("heberge", "Hébergé (famille, amis)"), ("foyer", "Foyer (FJT, CHRS…)"),
@@ -133,7 +133,8 @@ class TableSpec:
         label = INDICATORS[self.indicator].label
         if not self.dims:
             return label
-        return label + " par " + " et ".join(DIMENSIONS[d].label.lower() for d in self.dims)
+        return label + " par " + " et ".join(
+            DIMENSIONS[d].label[0].lower() + DIMENSIONS[d].label[1:] for d in self.dims)
 
 
 def _tables() -> list[TableSpec]:
