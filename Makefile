@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/registration_burst.py
 	$(BIN)/python bench/parcours.py
+	$(BIN)/python bench/observatory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
