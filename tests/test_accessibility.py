@@ -562,8 +562,10 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
 DASHBOARD_PAGES = {
     "admin": {"Accueil": "Tableaux de bord", "Réseau": "Réseau des missions locales",
               "Programme": "Programme régional d'animation", "Financements": "Financements",
-              "Formations": "Formations", "Qualité des données": "Qualité des données"},
-    "ml": {"Accueil": "Tableaux de bord", "Qualité des données": "Qualité des données"},
+              "Formations": "Formations", "Observatoire": "Observatoire régional",
+              "Qualité des données": "Qualité des données"},
+    "ml": {"Accueil": "Tableaux de bord", "Observatoire": "Observatoire régional",
+           "Qualité des données": "Qualité des données"},
 }
 
 
