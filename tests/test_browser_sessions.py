@@ -113,6 +113,10 @@ def test_idle_warning_lets_the_user_stay_signed_in(servers, world, page):
     page.clock.install()
     web_login(page, web, world["emails"]["ml"])
     warning = page.get_by_role("alertdialog")
+    # The signed-in page must have loaded and armed its timer before time moves:
+    # on the login page the dialog does not exist, so "hidden" alone proves nothing.
+    expect(page.locator("#session-warning")).to_be_attached()
+    page.wait_for_load_state("load")
     expect(warning).to_be_hidden()
     page.clock.fast_forward("28:05")  # 2 minutes before the 30-minute idle timeout
     expect(warning).to_be_visible()
