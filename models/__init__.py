@@ -22,6 +22,7 @@ from models.network import orm as _network_orm  # noqa: F401
 from models.observatory import orm as _observatory_orm  # noqa: F401
 from models.parcours import orm as _parcours_orm  # noqa: F401
 from models.programme import orm as _programme_orm  # noqa: F401
+from models.reports import orm as _reports_orm  # noqa: F401
 from models.training import orm as _training_orm  # noqa: F401
 
 __all__ = ["Base"]

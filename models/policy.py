@@ -120,6 +120,21 @@ def _view_findings(user: Any, obj: Any) -> bool:
     return obj is None or getattr(obj, "mission_locale_id", None) == user.mission_locale_id
 
 
+def _view_report(user: Any, obj: Any) -> bool:
+    """Funder activity reports: the team reads every version (drafts included); the copil
+    reads published ones; a funder's account only the published reports of its own funder
+    (another funder's report is a 404, see ``webapp.funding.views_reports``)."""
+    role = _role(user)
+    if role in ARML_TEAM:
+        return True
+    published = obj is None or getattr(obj, "published_at", None) is not None
+    if role is Role.COPIL:
+        return published
+    if role is Role.FINANCEUR and user.funder_id is not None:
+        return published and (obj is None or obj.funder_id == user.funder_id)
+    return False
+
+
 RULES: dict[str, Rule] = {
     # any signed-in, active account
     "home.view": lambda u, o: _role(u) is not None,
@@ -144,6 +159,10 @@ RULES: dict[str, Rule] = {
     "funding.plan": lambda u, o: _role(u) in NETWORK_READERS,
     "funding.manage": lambda u, o: _role(u) in ARML_TEAM,
     "funding.settings": lambda u, o: _role(u) is Role.ADMIN,
+    # funder activity reports (PDF): the team writes, generates and publishes; each funder
+    # reads its own published reports, the copil all published ones
+    "reports.view": _view_report,
+    "reports.manage": lambda u, o: _role(u) in ARML_TEAM,
     # staff-time justification (hours per person): the team only
     "timesheet.manage": lambda u, o: _role(u) in ARML_TEAM,
     "timesheet.direction": lambda u, o: _role(u) is Role.ADMIN,

@@ -276,10 +276,15 @@ class TrainingStats:
         return sorted(lines.values(), key=lambda s: s.label)
 
 
-def training_stats(session: Session, period: Period) -> TrainingStats:
-    """Every figure of the period, from five grouped queries."""
+def training_stats(session: Session, period: Period, *,
+                   funder_id: int | None = None) -> TrainingStats:
+    """Every figure of the period, from five grouped queries; ``funder_id`` keeps the
+    sessions of the trainings that funder pays for (its activity report)."""
     in_period = (TrainingSession.start_date.between(period.start, period.end),
                  TrainingSession.status != SessionStatus.ANNULEE)
+    if funder_id is not None:
+        in_period += (TrainingSession.training_id.in_(
+            select(Training.id).where(Training.funder_id == funder_id)),)
     sessions = {row.id: SessionFacts(
         id=row.id, training_id=row.training_id, title=row.title,
         funder=row.funder or NO_FUNDER, start_date=row.start_date,

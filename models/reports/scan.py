@@ -1,0 +1,162 @@
+"""The last guard before a funder reads its report: does any text name another funder?
+
+Structured figures are scoped by construction (:mod:`models.reports.content`); free
+text is not — a review can say "cofinancé à 40 % par la Région", a convention's
+conditions can quote a co-funder's amount. Every string of the snapshot is read for
+another funder's name and convention reference; free-text passages are also read for
+the amounts of the co-funded actions (their budgets, expenses and every other
+funder's share). Each hit blocks publication until the team edits the text (and
+regenerates) or confirms it explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.funding.orm import Convention, Funder, FundingAllocation
+from models.funding.plan import programme_funding
+
+#: amounts below this are too common (counts, years, percentages) to mean anything
+MIN_AMOUNT = Decimal(100)
+#: snapshot keys holding text the team typed (amounts are searched there only) ...
+FREE_TEXT_KEYS = {"synthesis", "highlights", "gaps", "outlook", "conditions", "comment",
+                  "status_reason", "object"}
+#: ... and the typed columns of the snapshot's tables (a payment's comment, not its amount)
+FREE_TEXT_COLUMNS = {"payments": {"2"}, "instalments": {"0"}, "deadlines": {"0"},
+                     "changes": {"3", "4"}}
+
+
+def _free_text(path: tuple[str, ...]) -> bool:
+    if path and path[-1] in FREE_TEXT_KEYS:
+        return True
+    return len(path) >= 3 and path[-1] in FREE_TEXT_COLUMNS.get(path[-3], ())
+
+_AMOUNT = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?")
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    names: dict[str, str]  # normalised text -> as written
+    references: dict[str, str]
+    amounts: set[Decimal]
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[\u00a0\u202f\s]+", " ", text)
+    return text.replace("’", "'").lower()
+
+
+def forbidden_terms(session: Session, funder_id: int) -> Forbidden:
+    """What must never reach ``funder_id``: every other funder's name and references, and
+    the amounts of the actions it co-funds with others (every programme)."""
+    names = {_norm(n): n for n in session.scalars(select(Funder.name)
+                                                  .where(Funder.id != funder_id))}
+    refs = {_norm(r): r for r in session.scalars(select(Convention.reference)
+                                                 .where(Convention.funder_id != funder_id))}
+    amounts: set[Decimal] = set(session.scalars(
+        select(Convention.amount).where(Convention.funder_id != funder_id)))
+    programme_ids = session.scalars(select(FundingAllocation.programme_id).distinct()).all()
+    for programme_id in programme_ids:
+        pf = programme_funding(session, programme_id)
+        funders_of: dict[int, set[int]] = {}
+        for (conv_id, action_id), amount in pf.effective.items():
+            if amount:
+                funders_of.setdefault(action_id, set()).add(pf.convention_funder[conv_id])
+        for action_id, funders in funders_of.items():
+            if funder_id not in funders or len(funders) < 2:
+                continue
+            amounts.update({pf.budgets[action_id], pf.actuals[action_id]})
+            for (conv_id, a), amount in pf.effective.items():
+                if a == action_id and pf.convention_funder[conv_id] != funder_id:
+                    amounts.add(amount)
+                    amounts.add(pf.direct.get((conv_id, a), Decimal(0)))
+    amounts = {a.quantize(Decimal("0.01")) for a in amounts if a and a >= MIN_AMOUNT}
+    return Forbidden(names, refs, amounts)
+
+
+def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, str(index)))
+
+
+def _amounts(text: str) -> Iterator[tuple[Decimal, int, int]]:
+    for match in _AMOUNT.finditer(text):
+        raw = re.sub(r"[ \u00a0\u202f.]", "", match.group()).replace(",", ".")
+        try:
+            yield Decimal(raw).quantize(Decimal("0.01")), match.start(), match.end()
+        except InvalidOperation:
+            continue
+
+
+SECTION_LABELS = {
+    "synthesis": "Synthèse", "meta": "Couverture", "summary": "Synthèse chiffrée",
+    "conventions": "Conventions", "allocations": "Affectations", "actions": "Actions financées",
+    "time": "Temps de l'équipe", "training": "Formations", "variant": "Partie propre au financeur",
+    "annexes": "Annexes",
+}
+
+
+def _where(content: dict[str, Any], path: tuple[str, ...]) -> str:
+    section = SECTION_LABELS.get(path[0], path[0])
+    if path[0] == "actions" and len(path) > 1:
+        action = content["actions"][int(path[1])]
+        field = {"highlights": "faits marquants", "gaps": "écarts expliqués",
+                 "outlook": "perspectives", "status_reason": "motif du statut"}.get(path[-1])
+        return f"Action « {action['title']} »" + (f" — {field}" if field else "")
+    if path[0] == "conventions" and len(path) > 1:
+        conv = content["conventions"][int(path[1])]
+        return f"Convention {conv['reference']} — {path[2] if len(path) > 2 else ''}".strip(" —")
+    return section
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    left, right = max(0, start - 60), min(len(text), end + 60)
+    return ("…" if left else "") + text[left:right].strip() + ("…" if right < len(text) else "")
+
+
+def scan(content: dict[str, Any], forbidden: Forbidden) -> list[dict[str, str]]:
+    """Every passage of ``content`` that names another funder, one of its conventions or
+    an amount of a co-funded action; a stable list (same content, same hits)."""
+    hits: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for path, text in _strings(content):
+        normalised = _norm(text)
+        found: list[tuple[str, str, int, int]] = []
+        for table, kind in ((forbidden.names, "financeur"), (forbidden.references,
+                                                             "référence")):
+            for needle, shown in table.items():
+                index = normalised.find(needle)
+                if needle and index >= 0:
+                    found.append((kind, shown, index, index + len(needle)))
+        if _free_text(path):
+            for amount, start, end in _amounts(text):
+                if amount in forbidden.amounts:
+                    found.append(("montant", f"{amount:,.2f}".replace(",", " ")
+                                  .replace(".", ",") + " €", start, end))
+        for kind, term, start, end in found:
+            where = _where(content, path)
+            key = (where + "|" + term, "/".join(path))
+            if key in seen:
+                continue
+            seen.add(key)
+            digest = hashlib.sha256("|".join((*key, kind)).encode()).hexdigest()[:12]
+            hits.append({"id": digest, "path": "/".join(path), "where": where,
+                         "kind": kind, "term": term, "excerpt": _excerpt(text, start, end)})
+    return hits
