@@ -7,7 +7,7 @@ never gets an edit form; the copil reads everything and edits nothing.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.errors import ConcurrentEdit
@@ -190,6 +190,21 @@ def convention_detail(convention_id: int):
         finance=queries.convention_finance(db.session, convention, today()),
         payments=queries.payments_of(db.session, convention), today=today(),
         forms=forms, row_form=EmptyForm())
+
+
+@bp.route("/conventions/<int:convention_id>/compte-rendu-financier.xlsx")
+@access("funding.manage")
+def convention_financial_report(convention_id: int):
+    """The "compte rendu financier" (Cerfa n° 15059): it lists every co-funder's amounts,
+    so the team only (a funder's account or the copil gets a 403)."""
+    from models.funding.financial_report import export_filename, financial_report_xlsx
+
+    convention = convention_or_404(convention_id)
+    body = financial_report_xlsx(db.session, current_user, convention, today())
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument"
+                                   ".spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{export_filename(convention)}"'})
 
 
 def _back(convention: Convention, anchor: str):
