@@ -29,6 +29,7 @@ from seeds.network_data import (
 )
 from seeds.parcours_demo import build_parcours
 from seeds.programme_demo import build_programmes
+from seeds.reports_demo import build_reports
 from seeds.training_demo import build_training
 
 DEMO_PASSWORD = "demo-arml-2026"  # noqa: S105 - documented demo credential
@@ -110,7 +111,8 @@ def build_demo(session: Session) -> str:
     programmes = build_programmes(session)
     training = build_training(session)
     parcours = build_parcours(session, featured_ml=DEMO_ML_CODE)  # commits: imports run inline
+    reports = build_reports(session)
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}, {training}, {parcours}. {YEAR_NOTICE}")
+            f"{programmes}, {training}, {parcours}, {reports}. {YEAR_NOTICE}")

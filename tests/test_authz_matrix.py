@@ -212,6 +212,21 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     # an empty mark form is sent back with its French error (redirect to the ML page)
     "quality.mark": ("POST", {"finding_id": "finding_b"}, TEAM_REDIRECT),
     "quality.unmark": ("POST", {"mark_id": "mark_b"}, TEAM_REDIRECT),
+    # --- funder reports: the team generates and publishes; a funder's account reads its own
+    # funder's published reports (report_b is the other funder's: 404), ml has no access
+    "funding.reports": ("GET", {}, FUNDING_READERS_OK),
+    "funding.report_generate": ("POST", {}, TEAM_REDIRECT),
+    "funding.report_detail": ("GET", {"report_id": "report_b"}, OTHER_FUNDER),
+    "funding.report_pdf": ("GET", {"report_id": "report_b",
+                                   "filename": "rapport-activite-2026-v1"}, OTHER_FUNDER),
+    "funding.report_publish": ("POST", {"report_id": "report_b"}, TEAM_REDIRECT),
+    "funding.report_confirm": ("POST", {"report_id": "report_b"}, TEAM_REDIRECT),
+    "funding.report_verify": ("POST", {"report_id": "report_b"}, TEAM_REDIRECT),
+    "funding.report_request": ("POST", {}, {"anon": LOGIN, "ml": FORBIDDEN, "*": REDIRECT}),
+    "funding.reviews": ("GET", {}, TEAM_OK),
+    "funding.review_edit": ("GET", {"action_id": "action_a"}, TEAM_OK),
+    # the compte rendu financier lists every co-funder: the team's document only
+    "funding.convention_financial_report": ("GET", {"convention_id": "convention_b"}, TEAM_OK),
     # the outbox holds names and addresses: admins only
     "admin.outbox": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     "admin.outbox_message": ("GET", {"message_id": 999999},
@@ -222,11 +237,31 @@ STATIC = {"static", "bootstrap.static"}
 
 
 @pytest.fixture
-def full_world(app, full_world):
+def full_world(app, full_world, request):
     """The conftest world plus a finished Parcours import for ml_b (the other mission
     locale) with one finding and one mark: ids quality_import, finding_b, mark_b."""
     add_quality_import(app, full_world)
+    callspec = getattr(request.node, "callspec", None)
+    if callspec and str(callspec.params.get("endpoint", "")).startswith("funding.report"):
+        add_reports(app, full_world)  # a PDF per funder: only where a route needs them
     return full_world
+
+
+def add_reports(app, world) -> None:
+    """The 2026 report of each funder, published (ids report_a, report_b)."""
+    from models.audit import set_actor
+    from models.reports import services
+    from webapp.pdf.funder_report import render
+
+    ids = world["ids"]
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        for key, funder in (("report_a", "funder"), ("report_b", "funder_b")):
+            report = services.generate(s, None, ids[funder], 2026, render=render)
+            services.publish(s, None, report.id)
+            ids[key] = report.id
+        s.commit()
 
 
 def add_quality_import(app, world) -> None:

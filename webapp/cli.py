@@ -97,6 +97,8 @@ def register_cli(app: Flask) -> None:
 
     from webapp.cli_observatory import register_observatory_cli
     from webapp.cli_parcours import register_parcours_cli
+    from webapp.cli_reports import register_reports_cli
 
     register_parcours_cli(app)
     register_observatory_cli(app)
+    register_reports_cli(app)

@@ -34,6 +34,7 @@ from models.reports.content import Parameters, build_content
 from models.reports.orm import ActionReview, FunderReport, FunderReportDownload
 from models.reports.scan import forbidden_terms, scan
 
+SYSTEM = "Animaréseau (ligne de commande)"
 MAX_REVIEW = 20_000
 MAX_SYNTHESIS = 6_000
 
@@ -47,6 +48,16 @@ class Rendered:
 Renderer = Callable[[dict[str, Any]], Rendered]
 
 
+def _require_team(actor: Any) -> None:
+    """The team only; ``None`` is the command line and the demo seed (as elsewhere)."""
+    if actor is not None:
+        require(actor, "reports.manage")
+
+
+def _name(actor: Any) -> str:
+    return getattr(actor, "full_name", "") or SYSTEM
+
+
 # ---------------------------------------------------------------- reviews
 @dataclass
 class ReviewData:
@@ -58,7 +69,7 @@ class ReviewData:
 def save_review(session: Session, actor: Any, action: Action, data: ReviewData, *,
                 expected_version: int | None = None) -> ActionReview:
     """Create or update the action's yearly review (reused by every funder's report)."""
-    require(actor, "reports.manage")
+    _require_team(actor)
     errors = Errors()
     labels = {"highlights": "Les faits marquants", "gaps": "Les écarts expliqués",
               "outlook": "Les perspectives"}
@@ -80,7 +91,7 @@ def save_review(session: Session, actor: Any, action: Action, data: ReviewData, 
     review.highlights = (data.highlights or "").strip()
     review.gaps = (data.gaps or "").strip()
     review.outlook = (data.outlook or "").strip()
-    review.updated_by = getattr(actor, "full_name", "") or ""
+    review.updated_by = _name(actor)
     flush(session)
     return review
 
@@ -130,13 +141,13 @@ def _validate(session: Session, funder_id: Any, year: Any, as_of: date | None,
 def generate(session: Session, actor: Any, funder_id: int, year: int, *,
              as_of: date | None = None, synthesis: str = "", render: Renderer) -> FunderReport:
     """Build and archive a new version of the funder's report for ``year`` (unpublished)."""
-    require(actor, "reports.manage")
+    _require_team(actor)
     funder, year, as_of = _validate(session, funder_id, year, as_of, synthesis)
     params = Parameters(
         funder_id=funder.id, year=year, as_of=as_of,
         version=next_version(session, funder.id, year),
         generated_at=clock.now().replace(microsecond=0),
-        generated_by=getattr(actor, "full_name", "") or "Animaréseau",
+        generated_by=_name(actor),
         synthesis=(synthesis or "").strip())
     content = build_content(session, params)
     rendered = render(content)
@@ -182,7 +193,7 @@ SECTIONS = {"meta": "couverture", "synthesis": "synthèse", "summary": "synthès
 
 def verify(session: Session, actor: Any, report: FunderReport, render: Renderer) -> Check:
     """Rebuild the version and say whether the data changed since it was generated."""
-    require(actor, "reports.manage")
+    _require_team(actor)
     try:
         content, rendered = rebuild(session, report, render)
     except DomainError as exc:
@@ -213,7 +224,7 @@ def pending_findings(report: FunderReport) -> list[dict[str, str]]:
 def confirm_findings(session: Session, actor: Any, report: FunderReport, ids: list[str]
                      ) -> int:
     """The team confirms, one by one, passages the scan flagged (kept in the journal)."""
-    require(actor, "reports.manage")
+    _require_team(actor)
     if report.published:
         raise DomainError("Cette version est déjà publiée.")
     pending = {f["id"]: f for f in pending_findings(report)}
@@ -221,7 +232,7 @@ def confirm_findings(session: Session, actor: Any, report: FunderReport, ids: li
     if not chosen:
         raise DomainError("Cochez au moins un passage à confirmer.")
     now = clock.now().replace(microsecond=0).isoformat()
-    who = getattr(actor, "full_name", "") or ""
+    who = _name(actor)
     report.confirmations = [*(report.confirmations or []),
                             *({"id": f["id"], "term": f["term"], "where": f["where"],
                                "by": who, "at": now} for f in chosen)]
@@ -232,7 +243,7 @@ def confirm_findings(session: Session, actor: Any, report: FunderReport, ids: li
 def publish(session: Session, actor: Any, report_id: int) -> FunderReport:
     """Publish a version: the funder and the copil can then read it. Two team members
     publishing at once: the row is locked, the second is told it is already done."""
-    require(actor, "reports.manage")
+    _require_team(actor)
     report = session.scalar(select(FunderReport).where(FunderReport.id == report_id)
                             .with_for_update().execution_options(populate_existing=True))
     if report is None:
@@ -249,7 +260,7 @@ def publish(session: Session, actor: Any, report_id: int) -> FunderReport:
         errors.raise_if_any()
     report.published_at = clock.now().replace(microsecond=0)
     report.published_by_id = getattr(actor, "id", None)
-    report.published_by = getattr(actor, "full_name", "") or "Animaréseau"
+    report.published_by = _name(actor)
     session.flush()
     return report
 

@@ -9,5 +9,6 @@ from webapp.funding import (  # noqa: E402,F401  (registers the routes)
     views_conventions,
     views_funders,
     views_plan,
+    views_reports,
     views_time,
 )
