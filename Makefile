@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python bench/registration_burst.py
 	$(BIN)/python bench/parcours.py
 	$(BIN)/python bench/observatory.py
+	$(BIN)/python bench/funder_reports.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -52,7 +52,9 @@ def reports():
     args = request.args
     stmt = queries.reports_stmt(current_user, funder_id=args.get("financeur", type=db_int)
                                 if manage else None, year=args.get("annee", type=db_int))
-    listing = list_page(stmt, SORTS, "annee", tiebreak=FunderReport.id)
+    # the chosen column first, then the newest version
+    listing = list_page(stmt.order_by(None), SORTS, "annee", default_direction="desc",
+                        tiebreak=FunderReport.id.desc())
     form = None
     if manage:
         form = _generate_form()
