@@ -26,7 +26,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTIFACTS, PASSWORD, make_app
-from tests.test_authz_matrix import EXPECTED, OK, _expected, add_quality_import, route_url
+from tests.test_authz_matrix import (
+    EXPECTED,
+    OK,
+    _expected,
+    add_quality_import,
+    add_reports,
+    route_url,
+)
 from webapp.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -194,6 +201,7 @@ def a11y_world(app, full_world):
     from models.parcours.orm import ParcoursExtract, QualityFinding, QualityRuleCount
 
     add_quality_import(app, full_world)
+    add_reports(app, full_world)
     ids = full_world["ids"]
     with app.app_context():
         charter = current_version(db.session)  # the 17 rules: columns of the regional table
