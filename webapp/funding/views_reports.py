@@ -48,6 +48,12 @@ def _generate_form(**kwargs) -> GenerateForm:
 @bp.route("/rapports")
 @access("reports.view")
 def reports():
+    return _list_page()
+
+
+def _list_page(form: GenerateForm | None = None):
+    """The list (and, for the team, the generation form: a refused one keeps its input
+    and shows its errors next to the fields)."""
     manage = can(current_user, "reports.manage")
     args = request.args
     stmt = queries.reports_stmt(current_user, funder_id=args.get("financeur", type=db_int)
@@ -55,8 +61,7 @@ def reports():
     # the chosen column first, then the newest version
     listing = list_page(stmt.order_by(None), SORTS, "annee", default_direction="desc",
                         tiebreak=FunderReport.id.desc())
-    form = None
-    if manage:
+    if manage and form is None:
         form = _generate_form()
         if not form.year.data:
             form.year.data = today().year
@@ -84,9 +89,7 @@ def report_generate():
             flash(f"Version {report.version} générée ({report.pages} pages). Relisez-la, "
                   "puis publiez-la pour le financeur.", "success")
             return redirect(url_for("funding.report_detail", report_id=report.id))
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("funding.reports"))
+    return _list_page(form), 422 if form.errors else 200
 
 
 @bp.route("/rapports/<int:report_id>")
