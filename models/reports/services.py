@@ -159,9 +159,10 @@ def generate(session: Session, actor: Any, funder_id: int, year: int, *,
         generated_at=params.generated_at, generated_by_id=getattr(actor, "id", None),
         generated_by=params.generated_by,
         findings=scan(content, forbidden_terms(session, funder.id)), confirmations=[])
-    session.add(report)
     try:
+        # the savepoint first: begin_nested() flushes what is pending before it starts
         with session.begin_nested():
+            session.add(report)
             session.flush()
     except IntegrityError as exc:
         raise ConcurrentEdit(
