@@ -51,10 +51,11 @@ def format_number(value: Decimal | int | float | None, *, digits: int = 0, empty
 
 
 def format_ratio(value: Decimal | float | None, *, empty: str = "—") -> str:
-    """``62 %`` from a fraction (0.62); None (nothing to measure) gives ``empty``."""
+    """``62 %`` (no-break space before %) from a fraction (0.62); None (nothing to
+    measure) gives ``empty``."""
     if value is None:
         return empty
-    return format_percent(value, format="#,##0 %", locale=LOCALE)
+    return format_percent(value, format="#,##0\u00a0%", locale=LOCALE)
 
 
 def _local(value: datetime) -> datetime:

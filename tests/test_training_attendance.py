@@ -430,7 +430,7 @@ def test_attendance_grid_saves_and_shows_rates(client, login_as, trained, app):
     assert response.status_code == 302
     html = client.get(url).get_data(as_text=True)
     assert "Présences enregistrées : 3 case(s) modifiée(s)." in html
-    assert "50 %" in html and "7,00" in html  # Alice: 2 of 4, 7 h
+    assert "50\u00a0%" in html and "7,00" in html  # Alice: 2 of 4, 7 h
     # "everyone present" fills the remaining empty cells only
     response = client.post(url, data={"csrf_token": token, "tous": "present",
                                       f"p_{regs['Bruno']}_{s0}": "excuse"})

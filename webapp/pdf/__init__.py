@@ -1,1 +1,2 @@
-"""PDF documents built with reportlab (A4, built-in Helvetica: Latin-1 accents render)."""
+"""PDF documents built with reportlab on the shared toolkit of ``webapp.pdf.document``
+(embedded Vera fonts, French typography, "Page X sur Y", reproducible bytes)."""

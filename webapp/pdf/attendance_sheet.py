@@ -10,63 +10,43 @@ half-days is split into several grids of at most ``SLOTS_PER_GRID`` half-days.
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    KeepTogether,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from models.formatting import format_date, format_datetime, format_number
 from models.training.attendance import SessionAttendance, slot_hours
 from models.training.enums import HalfDay, Modality
 from models.training.orm import SessionSlot
+from webapp.pdf.document import (
+    ARML_BLUE,
+    BORDER,
+    LIGHT,
+    PdfMeta,
+    build_pdf,
+    derive,
+    styles,
+    table_style,
+    typo,
+)
 
-ARML_BLUE = colors.HexColor("#1d4f91")
-GREY = colors.HexColor("#6c757d")
-LIGHT = colors.HexColor("#eef2f8")
 PAGE = landscape(A4)
 MARGIN = 12 * mm
+MARGINS = (MARGIN, MARGIN, 20 * mm, 14 * mm)  # left, right, top, bottom
 SLOTS_PER_GRID = 6
 NAME_W, ML_W = 62 * mm, 52 * mm
 ROW_H = 13 * mm
 
 
-def text(value: object) -> str:
-    """Escape for reportlab's mini-markup; Babel's narrow no-break space is not in the
-    built-in fonts' encoding, a plain no-break space is."""
-    return escape(str(value)).replace("\u202f", "\u00a0")
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()["Normal"]
-
-    def make(name: str, **overrides) -> ParagraphStyle:
-        return ParagraphStyle(name, parent=base, **{"fontName": "Helvetica", "fontSize": 9,
-                                                    "leading": 11, **overrides})
-
-    return {
-        "arml": make("arml", fontName="Helvetica-Bold", fontSize=10, textColor=ARML_BLUE),
-        "title": make("title", fontName="Helvetica-Bold", fontSize=14, leading=17),
-        "cell": make("cell"),
-        "small": make("small", fontSize=7.5, leading=9, textColor=GREY),
-        "bold": make("bold", fontName="Helvetica-Bold"),
-        "head": make("head", fontName="Helvetica-Bold", textColor=colors.white, fontSize=8.5,
-                     leading=10),
-        "slothead": make("slothead", fontName="Helvetica-Bold", textColor=colors.white,
-                         fontSize=8, leading=9.5, alignment=TA_CENTER),
-    }
+def _styles() -> dict:
+    s = styles()
+    return {**s, "arml": derive("arml", "emargement_arml", fontSize=10, leading=12.5),
+            "title": derive("title", "emargement_title", fontSize=14, leading=17,
+                            spaceBefore=0),
+            "slothead": derive("cell_head_center", "emargement_slothead", fontSize=7.5,
+                               leading=9.5)}
 
 
 def slot_label(slot: SessionSlot) -> str:
@@ -95,14 +75,14 @@ def _details(sheet: SessionAttendance, arml_name: str, s: dict) -> Table:
             ("Durée", f"{len(sheet.slots)} demi-journée(s), {hours} h")]
     right = [("Lieu", where or "—"), ("Formateur·rice", ts.trainer or training.trainer or "—"),
              ("Organisme", training.provider or arml_name)]
-    rows = [[Paragraph(text(k1), s["bold"]), Paragraph(text(v1), s["cell"]),
-             Paragraph(text(k2), s["bold"]), Paragraph(text(v2), s["cell"])]
+    rows = [[Paragraph(typo(k1), s["cell_bold"]), Paragraph(typo(v1), s["cell"]),
+             Paragraph(typo(k2), s["cell_bold"]), Paragraph(typo(v2), s["cell"])]
             for (k1, v1), (k2, v2) in zip(left, right, strict=True)]
     width = PAGE[0] - 2 * MARGIN
     table = Table(rows, colWidths=[26 * mm, width / 2 - 26 * mm, 30 * mm, width / 2 - 30 * mm])
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT), ("BACKGROUND", (2, 0), (2, -1), LIGHT),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.lightgrey),
+        ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]))
@@ -112,30 +92,32 @@ def _details(sheet: SessionAttendance, arml_name: str, s: dict) -> Table:
 def _grid(sheet: SessionAttendance, slots: list[SessionSlot], s: dict) -> list:
     width = PAGE[0] - 2 * MARGIN
     box_w = (width - NAME_W - ML_W) / max(len(slots), 1)
-    head = [Paragraph("Nom et prénom", s["head"]), Paragraph("Mission locale", s["head"])]
-    head += [Paragraph(text(slot_label(x)).replace("\n", "<br/>"), s["slothead"])
+    head = [Paragraph(typo("Nom et prénom"), s["cell_head"]),
+            Paragraph(typo("Mission locale"), s["cell_head"])]
+    head += [Paragraph(typo(slot_label(x)).replace("\n", "<br/>"), s["slothead"])
              for x in slots]
     rows = [head]
     for t in sheet.trainees:
         reg = t.registration
-        rows.append([Paragraph(f"<b>{text(reg.last_name.upper())}</b> {text(reg.first_name)}",
+        rows.append([Paragraph(f"<b>{typo(reg.last_name.upper())}</b> {typo(reg.first_name)}",
                                s["cell"]),
-                     Paragraph(text(reg.mission_locale.name), s["cell"])] + [""] * len(slots))
+                     Paragraph(typo(reg.mission_locale.name), s["cell"])] + [""] * len(slots))
     if not sheet.trainees:
-        rows.append([Paragraph("Aucun·e stagiaire confirmé·e pour cette session.", s["small"]),
-                     ""] + [""] * len(slots))
+        rows.append([Paragraph(typo("Aucun·e stagiaire confirmé·e pour cette session."),
+                               s["small"]), ""] + [""] * len(slots))
     table = Table(rows, colWidths=[NAME_W, ML_W] + [box_w] * len(slots),
                   rowHeights=[None] + [ROW_H] * (len(rows) - 1), repeatRows=1)
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (-1, 0), ARML_BLUE),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ROWBACKGROUNDS", (0, 1), (1, -1), [colors.white, LIGHT]),
     ]))
     trainer = Table(
-        [[Paragraph("Signature du / de la formateur·rice", s["bold"]), ""] + [""] * len(slots)],
+        [[Paragraph(typo("Signature du / de la formateur·rice"), s["cell_bold"]), ""]
+         + [""] * len(slots)],
         colWidths=[NAME_W, ML_W] + [box_w] * len(slots), rowHeights=[18 * mm])
-    trainer.setStyle(TableStyle([
+    trainer.setStyle(table_style([
         ("SPAN", (0, 0), (1, 0)), ("GRID", (0, 0), (-1, -1), 0.8, colors.black),
         ("BACKGROUND", (0, 0), (1, 0), LIGHT), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]))
@@ -147,44 +129,30 @@ def attendance_sheet_pdf(sheet: SessionAttendance, arml_name: str,
     """The PDF bytes of the session's attendance sheet (blank boxes, to be signed)."""
     s = _styles()
     ts = sheet.session
-    title = f"Feuille d'émargement — {ts.training.title}"
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=PAGE, title=title, author=arml_name or "ARML",
-                            leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
-                            bottomMargin=14 * mm)
-    running = (f"{arml_name or 'ARML'} · Feuille d'émargement · {ts.training.title} · "
-               f"{dates_text(sheet)}").replace("\u202f", "\u00a0")
-    footer = (f"Document généré le {format_datetime(generated_at)} par Animaréseau — "
-              "une signature par demi-journée de présence.").replace("\u202f", "\u00a0")
-
-    def on_page(canvas, document):
-        canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 8.5)
-        canvas.setFillColor(ARML_BLUE)
-        canvas.drawString(MARGIN, PAGE[1] - 11 * mm, running[:170])
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(GREY)
-        canvas.drawString(MARGIN, 8 * mm, footer)
-        canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"Page {document.page}")
-        canvas.restoreState()
-
-    story = [Paragraph(text(arml_name or "ARML"), s["arml"]),
-             Paragraph("Feuille d'émargement", s["title"]), Spacer(1, 2 * mm),
+    meta = PdfMeta(
+        title=f"Feuille d'émargement — {ts.training.title}", author=arml_name or "ARML",
+        subject=f"Feuille d'émargement de la session {dates_text(sheet)}",
+        keywords="émargement, formation",
+        header=(f"{arml_name or 'ARML'} · Feuille d'émargement · {ts.training.title} · "
+                f"{dates_text(sheet)}"),
+        footer=(f"Document généré le {format_datetime(generated_at)} par Animaréseau — "
+                "une signature par demi-journée de présence."))
+    story = [Paragraph(typo(arml_name or "ARML"), s["arml"]),
+             Paragraph(typo("Feuille d'émargement"), s["title"]), Spacer(1, 2 * mm),
              _details(sheet, arml_name, s), Spacer(1, 4 * mm)]
     groups = [sheet.slots[i:i + SLOTS_PER_GRID]
               for i in range(0, len(sheet.slots), SLOTS_PER_GRID)] or [[]]
     for n, slots in enumerate(groups):
         if n:
             story.append(PageBreak())
-            story.append(Paragraph(text(
+            story.append(Paragraph(typo(
                 f"Suite : demi-journées {n * SLOTS_PER_GRID + 1} à "
-                f"{n * SLOTS_PER_GRID + len(slots)}"), s["bold"]))
+                f"{n * SLOTS_PER_GRID + len(slots)}"), s["cell_bold"]))
             story.append(Spacer(1, 2 * mm))
         story += _grid(sheet, slots, s)
     hours = " · ".join(f"{slot_label(x).splitlines()[0]} : "
                        f"{format_number(slot_hours(x), digits=2)} h" for x in sheet.slots)
-    story += [Spacer(1, 3 * mm), Paragraph(text(
+    story += [Spacer(1, 3 * mm), Paragraph(typo(
         "Chaque stagiaire signe dans la case de chaque demi-journée à laquelle il ou elle a "
         "assisté. Durées : " + (hours or "aucune demi-journée planifiée") + "."), s["small"])]
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return build_pdf(story, meta, pagesize=PAGE, margins=MARGINS)

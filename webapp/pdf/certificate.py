@@ -11,18 +11,20 @@ from datetime import date
 from io import BytesIO
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from models.formatting import format_date, format_number, format_ratio
 from models.training.attendance import SessionAttendance, TraineeAttendance
 from models.training.enums import Modality
 from models.training.orm import TrainingSession
-from webapp.pdf.attendance_sheet import ARML_BLUE, GREY, LIGHT, dates_text, text
+from webapp.pdf.attendance_sheet import dates_text
+from webapp.pdf.document import BORDER, LIGHT, PdfMeta, build_pdf, derive, table_style, typo
 
 MARGIN = 22 * mm
+MARGINS = (MARGIN, MARGIN, 20 * mm, 18 * mm)  # left, right, top, bottom
 
 
 def hours_text(hours) -> str:
@@ -40,20 +42,15 @@ def certificate_filename(trainee: TraineeAttendance) -> str:
     return f"attestation-{slug(reg.last_name + ' ' + reg.first_name)}-{reg.id}.pdf"
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()["Normal"]
-
-    def make(name: str, **overrides) -> ParagraphStyle:
-        return ParagraphStyle(name, parent=base, **{"fontName": "Helvetica", "fontSize": 10.5,
-                                                    "leading": 14, **overrides})
-
+def _styles() -> dict:
+    """The shared styles, a size up: a certificate reads like a letter."""
     return {
-        "arml": make("arml", fontName="Helvetica-Bold", fontSize=12, textColor=ARML_BLUE),
-        "title": make("title", fontName="Helvetica-Bold", fontSize=18, leading=23,
-                      alignment=1, spaceBefore=10, spaceAfter=4),
-        "cell": make("cell"),
-        "bold": make("bold", fontName="Helvetica-Bold"),
-        "small": make("small", fontSize=8, leading=10, textColor=GREY),
+        "arml": derive("arml", "attestation_arml", fontSize=12, leading=15),
+        "title": derive("title", "attestation_title", fontSize=18, leading=23,
+                        alignment=TA_CENTER, spaceBefore=10, spaceAfter=4),
+        "cell": derive("body", "attestation_text", fontSize=10.5, leading=14, spaceAfter=0),
+        "bold": derive("bold", "attestation_bold", fontSize=10.5, leading=14),
+        "small": derive("small", "attestation_small", fontSize=8, leading=10),
     }
 
 
@@ -74,11 +71,9 @@ def certificate_pdf(trainee: TraineeAttendance, sheet: SessionAttendance, arml_n
     s = _styles()
     ts, reg = sheet.session, trainee.registration
     training = ts.training
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=20 * mm, bottomMargin=18 * mm,
-                            title=f"Attestation de fin de formation — {reg.full_name}",
-                            author=arml_name or "ARML")
+    meta = PdfMeta(title=f"Attestation de fin de formation — {reg.full_name}",
+                   author=arml_name or "ARML", subject=training.title,
+                   keywords="attestation, formation")
     planned = sheet.total_hours
     rows = [
         ("Stagiaire", f"{reg.first_name} {reg.last_name.upper()}"),
@@ -92,11 +87,11 @@ def certificate_pdf(trainee: TraineeAttendance, sheet: SessionAttendance, arml_n
                       f"({format_ratio(trainee.rate)})"),
         ("Heures suivies", hours_text(trainee.hours)),
     ]
-    table = Table([[Paragraph(text(k), s["bold"]), Paragraph(text(v), s["cell"])]
+    table = Table([[Paragraph(typo(k), s["bold"]), Paragraph(typo(v), s["cell"])]
                    for k, v in rows], colWidths=[45 * mm, A4[0] - 2 * MARGIN - 45 * mm])
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.lightgrey),
+        ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
         ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.HexColor("#fff3cd")),
@@ -104,34 +99,33 @@ def certificate_pdf(trainee: TraineeAttendance, sheet: SessionAttendance, arml_n
     objectives = [line.strip(" -•\t") for line in (training.objectives or "").splitlines()
                   if line.strip(" -•\t")]
     story = [
-        Paragraph(text(arml_name or "ARML"), s["arml"]),
-        Paragraph("Attestation de fin de formation", s["title"]),
+        Paragraph(typo(arml_name or "ARML"), s["arml"]),
+        Paragraph(typo("Attestation de fin de formation"), s["title"]),
         Spacer(1, 6 * mm),
-        Paragraph(text(f"{arml_name or 'L’ARML'} atteste que {reg.first_name} "
+        Paragraph(typo(f"{arml_name or 'L’ARML'} atteste que {reg.first_name} "
                        f"{reg.last_name.upper()} a suivi la formation « {training.title} » "
                        f"{dates_text(sheet)}, pour une durée de {hours_text(trainee.hours)} "
                        "de présence effective, attestée par la feuille d'émargement."),
                   s["cell"]),
         Spacer(1, 5 * mm), table, Spacer(1, 6 * mm),
-        Paragraph("Objectifs de la formation", s["bold"]), Spacer(1, 1.5 * mm),
+        Paragraph(typo("Objectifs de la formation"), s["bold"]), Spacer(1, 1.5 * mm),
     ]
-    story += [Paragraph("• " + text(o), s["cell"]) for o in objectives] or [
+    story += [Paragraph("• " + typo(o), s["cell"]) for o in objectives] or [
         Paragraph("—", s["cell"])]
     signature = Table([[Paragraph(
-        text(f"Fait le {format_date(issued_on)}, pour {arml_name or 'l’ARML'}")
-        + (f"<br/>{text(signatory)}" if signatory else "")
-        + "<br/><br/>Signature et cachet :", s["cell"])]],
+        typo(f"Fait le {format_date(issued_on)}, pour {arml_name or 'l’ARML'}")
+        + (f"<br/>{typo(signatory)}" if signatory else "")
+        + "<br/><br/>" + typo("Signature et cachet :"), s["cell"])]],
         colWidths=[85 * mm], rowHeights=[40 * mm])
-    signature.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+    signature.setStyle(table_style([("BOX", (0, 0), (-1, -1), 0.8, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                    ("LEFTPADDING", (0, 0), (-1, -1), 6),
                                    ("TOPPADDING", (0, 0), (-1, -1), 6)]))
     signature.hAlign = "RIGHT"
-    story += [Spacer(1, 10 * mm), signature, Spacer(1, 8 * mm), Paragraph(text(
+    story += [Spacer(1, 10 * mm), signature, Spacer(1, 8 * mm), Paragraph(typo(
         "Attestation délivrée au vu de la feuille d'émargement signée par demi-journée. "
         f"Organisme de formation : {training.provider or arml_name or 'ARML'}."), s["small"])]
-    doc.build(story)
-    return buffer.getvalue()
+    return build_pdf(story, meta, margins=MARGINS)
 
 
 def certificates_zip(sheet: SessionAttendance, arml_name: str, issued_on: date,
