@@ -227,7 +227,7 @@ ALLOCATIONS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
             (("fse", 12000), ("opco25", 6000), ("region25", 7180)),
         "Rencontres régionales des conseillers": (("opco25", 3000), ("region25", 3740)),
         "Appui au système d'information Parcours / i-milo": (("ft25", 7800), ("dreets25", 11320)),
-        "Appui aux dossiers de financement (État, FSE+, Région)": (("dreets25", 4560),),
+        "Appui aux dossiers de financement des missions locales": (("dreets25", 4560),),
         "Plan de communication régional": (("region25", 9080), ("dreets25", 8000)),
         "Conférence de presse de l'observatoire": (("ft25", 1560), ("region25", 8200)),
         # axis 3: a quarter of each budget comes from the dues (AXIS_ALLOCATIONS)
@@ -261,7 +261,7 @@ ALLOCATIONS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
         "Rencontres régionales des conseillers": (("opco26", 5360), ("region26", 4490)),
         "Séminaire régional des présidents et directeurs": (("dreets26", 8100),),
         "Appui au système d'information Parcours / i-milo": (("ft26", 7800), ("dreets26", 11520)),
-        "Appui aux dossiers de financement FSE+": (("dreets26", 3800),),
+        "Appui aux dossiers de financement européens": (("dreets26", 3800),),
         "Plan de communication 2026": (("region26", 7100), ("dreets26", 6000)),
         "Conférence de presse de l'observatoire 2026": (("ft26", 1560), ("region26", 7500)),
         # axis 3: a quarter of each budget comes from the dues (AXIS_ALLOCATIONS)

@@ -229,7 +229,7 @@ ACTIONS_2025: list[dict[str, Any]] = [
         days=(("mad", 30, 31), ("cm", 8, 8)),
         budget=(("prestations", "Assistance et connexions mutualisées", 9000, 8760),),
         ind=(("Demandes d'assistance traitées", "demandes", 320, 356),)),
-    act("2.3", "Appui aux dossiers de financement (État, FSE+, Région)", "dir", "2025-01-06",
+    act("2.3", "Appui aux dossiers de financement des missions locales", "dir", "2025-01-06",
         "2025-10-31", "realisee",
         desc="La directrice appuie les missions locales qui le demandent dans le montage de leurs "
              "dossiers de financement : convention pluriannuelle d'objectifs avec l'État, demandes "

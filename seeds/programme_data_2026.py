@@ -227,7 +227,7 @@ ACTIONS_2026: list[dict[str, Any]] = [
         days=(("mad", 30, 26), ("cm", 8, 7)),
         budget=(("prestations", "Assistance et connexions mutualisées", 9200, 7650),),
         ind=(("Demandes d'assistance traitées", "demandes", 330, 298),)),
-    act("2.3", "Appui aux dossiers de financement FSE+", "dir", "2026-01-05", "2026-07-31",
+    act("2.3", "Appui aux dossiers de financement européens", "dir", "2026-01-05", "2026-07-31",
         "realisee",
         desc="La directrice accompagne quatre missions locales dans le montage et le suivi de "
              "leurs dossiers FSE+, en lien avec la DREETS et la Région. L'appui porte sur les "
@@ -328,7 +328,7 @@ AMENDED_ACTION = {
     "title": "Conférence de presse de l'observatoire 2026",
     "start": "2026-11-02", "end": "2026-12-03",
     "reason": "Livraison des données régionales 2025 retardée : conférence de presse décalée "
-              "au 3 décembre 2026, en accord avec la DREETS.",
+              "au 3 décembre 2026, en accord avec le comité de pilotage.",
 }
 
 #: Amendment 2 (``create_action`` after validation): an action the copil did not plan.
@@ -347,6 +347,6 @@ ADDED_ACTION = act(
     deliv=(("Guide régional des pratiques", "2026-12-11", None),),
     ind=(("Missions locales accompagnées", "missions locales", 39, 33),),
 )
-ADDED_REASON = ("Demande de la DREETS du 2 mars 2026 : accompagner les missions locales dans "
-                "la montée en charge du Réseau pour l'emploi (avenant présenté au copil du "
-                "18 juin 2026).")
+ADDED_REASON = ("Demande du comité de pilotage du 2 mars 2026 : accompagner les missions "
+                "locales dans la montée en charge du Réseau pour l'emploi (avenant présenté "
+                "au copil du 18 juin 2026).")

@@ -409,8 +409,8 @@ def _region_axes(session: Session, programme: Programme, actions: list[dict[str,
                        ParcoursExtract.period_start <= date(programme.year, 12, 31))).one()
             n_ml = session.scalar(select(func.count(MissionLocale.id))) or 0
             block["argument"] = (
-                "L'appui au pilotage régional donne au Conseil régional et à l'État une "
-                "lecture commune de l'activité du réseau : en "
+                "L'appui au pilotage régional donne aux financeurs et au comité de pilotage "
+                "une lecture commune de l'activité du réseau : en "
                 f"{programme.year}, {extracts} extraction(s) Parcours de {mls} mission(s) "
                 f"locale(s) sur {n_ml} ont été contrôlées à la charte régionale de "
                 "qualité des données et alimentent l'observatoire régional (chiffres "
@@ -465,14 +465,16 @@ def _france_travail(session: Session, funder: Funder, programme: Programme | Non
     return {"valued": _money(valued), "people": people}
 
 
-def _changes(session: Session, programme: Programme) -> list[list[str]]:
-    """Changes since validation, never with budget figures (a budget line's change says
-    only that the budget changed)."""
-    if programme.validated_at is None:
+def _changes(session: Session, programme: Programme, action_ids: list[int]
+             ) -> list[list[str]]:
+    """Changes since validation to the funded actions, never with budget figures (a budget
+    line's change says only that the budget changed)."""
+    if programme.validated_at is None or not action_ids:
         return []
     rows = []
     for am in session.scalars(
             select(ActionAmendment).where(ActionAmendment.programme_id == programme.id,
+                                          ActionAmendment.action_id.in_(action_ids),
                                           ActionAmendment.occurred_at >= programme.validated_at)
             .order_by(ActionAmendment.occurred_at, ActionAmendment.id)):
         summary = _text(am.summary)
@@ -584,7 +586,8 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
         "variant": {},
         "annexes": {
             "deliverables": [[a["title"], *d] for a in actions for d in a["deliverables"]],
-            "changes": _changes(session, programme) if programme is not None else [],
+            "changes": _changes(session, programme, action_ids)
+            if programme is not None else [],
         },
     }
     if variant == "fse" and programme is not None:

@@ -15,7 +15,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.funding.orm import Convention, Funder, FundingAllocation
 from models.funding.plan import programme_funding
+from models.network.orm import Region
 
 #: amounts below this are too common (counts, years, percentages) to mean anything
 MIN_AMOUNT = Decimal(100)
@@ -48,6 +49,26 @@ class Forbidden:
     names: dict[str, str]  # normalised text -> as written
     references: dict[str, str]
     amounts: set[Decimal]
+    acronyms: dict[str, str] = field(default_factory=dict)  # "DREETS" -> the funder's name
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}\+?")
+_STOP = {"ARML", "CEJ", "PACEA", "QPV", "ZRR", "ETP", "QVT", "RPS", "SPRO", "GRH", "EPCI"}
+
+
+def name_variants(name: str, region: str = "") -> tuple[set[str], set[str]]:
+    """How a text names a funder: its full name, the name without the region
+    ("France Travail"), each part around a dash ("Uniformation"), and its acronyms
+    ("DREETS", "FSE+", "OPCO"), the acronyms matched case-sensitively."""
+    names = {name}
+    if region and region in name:
+        names.add(name.replace(region, "").strip(" -—,"))
+    for part in re.split(r"\s[—–-]\s|[()]", name):
+        if len(part.strip()) >= 6:
+            names.add(part.strip())
+    acronyms = {a for a in _ACRONYM.findall(name) if a.rstrip("+") not in _STOP}
+    acronyms |= {a.rstrip("+") for a in acronyms}
+    return {n for n in names if len(n) >= 4}, acronyms
 
 
 def _norm(text: str) -> str:
@@ -60,8 +81,15 @@ def _norm(text: str) -> str:
 def forbidden_terms(session: Session, funder_id: int) -> Forbidden:
     """What must never reach ``funder_id``: every other funder's name and references, and
     the amounts of the actions it co-funds with others (every programme)."""
-    names = {_norm(n): n for n in session.scalars(select(Funder.name)
-                                                  .where(Funder.id != funder_id))}
+    region = session.scalar(select(Region.name).order_by(Region.id).limit(1)) or ""
+    own = session.get(Funder, funder_id)
+    own_names, own_acronyms = name_variants(own.name, region) if own else (set(), set())
+    names: dict[str, str] = {}
+    acronyms: dict[str, str] = {}
+    for other in session.scalars(select(Funder.name).where(Funder.id != funder_id)):
+        variants, short = name_variants(other, region)
+        names.update({_norm(v): other for v in variants if v not in own_names})
+        acronyms.update({a: other for a in short if a not in own_acronyms})
     refs = {_norm(r): r for r in session.scalars(select(Convention.reference)
                                                  .where(Convention.funder_id != funder_id))}
     amounts: set[Decimal] = set(session.scalars(
@@ -82,7 +110,7 @@ def forbidden_terms(session: Session, funder_id: int) -> Forbidden:
                     amounts.add(amount)
                     amounts.add(pf.direct.get((conv_id, a), Decimal(0)))
     amounts = {a.quantize(Decimal("0.01")) for a in amounts if a and a >= MIN_AMOUNT}
-    return Forbidden(names, refs, amounts)
+    return Forbidden(names, refs, amounts, acronyms)
 
 
 def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -142,9 +170,13 @@ def scan(content: dict[str, Any], forbidden: Forbidden) -> list[dict[str, str]]:
         for table, kind in ((forbidden.names, "financeur"), (forbidden.references,
                                                              "référence")):
             for needle, shown in table.items():
-                index = normalised.find(needle)
-                if needle and index >= 0:
-                    found.append((kind, shown, index, index + len(needle)))
+                match = re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", normalised)
+                if needle and match:
+                    found.append((kind, shown, match.start(), match.end()))
+        for acronym, shown in forbidden.acronyms.items():
+            match = re.search(r"(?<![\w+])" + re.escape(acronym) + r"(?![\w+])", text)
+            if match:
+                found.append(("financeur", f"{acronym} ({shown})", match.start(), match.end()))
         if _free_text(path):
             for amount, start, end in _amounts(text):
                 if amount in forbidden.amounts:

@@ -307,7 +307,8 @@ def _time(c: dict[str, Any]) -> list:
     t = c["time"]
     if not t:
         return []
-    return [PageBreak(), Heading("4. Temps de l'équipe sur les actions financées", 0, "temps"),
+    return [CondPageBreak(90 * mm),
+            Heading("4. Temps de l'équipe sur les actions financées", 0, "temps"),
             _p(f"Jours prévus et réalisés au programme ; heures saisies dans les feuilles de "
                f"temps, converties en jours ({t['etp_hours']} heures = {t['etp_days']} jours "
                "= 1 ETP)."),
@@ -320,7 +321,7 @@ def _training(c: dict[str, Any]) -> list:
     tr = c["training"]
     if not tr:
         return []
-    story: list = [PageBreak(), Heading("5. Formations financées", 0, "formations"),
+    story: list = [CondPageBreak(120 * mm), Heading("5. Formations financées", 0, "formations"),
                    _p(f"Sessions des formations que vous financez, {tr['period']}."),
                    _table(["Indicateur", "Valeur"], tr["figures"], [0.6, 0.4], right=(1,)),
                    _p("Sessions", "h3"),
@@ -424,7 +425,7 @@ def _annexes(c: dict[str, Any]) -> list:
                          "annexe-modifications"))
     if an["changes"]:
         story.append(_table(["Date", "Nature", "Action", "Modification", "Motif"],
-                            an["changes"], [0.13, 0.12, 0.25, 0.3, 0.2]))
+                            an["changes"], [0.14, 0.15, 0.23, 0.26, 0.22]))
     else:
         story.append(_p("Aucune modification depuis la validation.", "muted"))
     return story
