@@ -13,7 +13,7 @@ from tests.conftest import ROLES, login
 from webapp.extensions import db
 
 LOGIN = "login"  # redirect to /connexion
-OK, REDIRECT, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
+OK, REDIRECT, FORBIDDEN, NOT_FOUND, UNPROCESSABLE = 200, 302, 403, 404, 422
 
 TEAM_OK = {"anon": LOGIN, "admin": OK, "animateur": OK, "*": FORBIDDEN}
 TEAM_REDIRECT = {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT, "*": FORBIDDEN}
@@ -215,7 +215,9 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     # --- funder reports: the team generates and publishes; a funder's account reads its own
     # funder's published reports (report_b is the other funder's: 404), ml has no access
     "funding.reports": ("GET", {}, FUNDING_READERS_OK),
-    "funding.report_generate": ("POST", {}, TEAM_REDIRECT),
+    # an empty form: the team gets it back with its errors (422), others are refused
+    "funding.report_generate": ("POST", {}, {"anon": LOGIN, "admin": UNPROCESSABLE,
+                                             "animateur": UNPROCESSABLE, "*": FORBIDDEN}),
     "funding.report_detail": ("GET", {"report_id": "report_b"}, OTHER_FUNDER),
     "funding.report_pdf": ("GET", {"report_id": "report_b",
                                    "filename": "rapport-activite-2026-v1"}, OTHER_FUNDER),
@@ -313,7 +315,7 @@ def test_every_view_declares_its_access(app):
 
 
 WHO = ["anon", *ROLES]
-REFUSED = {LOGIN, FORBIDDEN, NOT_FOUND}
+REFUSED = {LOGIN, FORBIDDEN, NOT_FOUND, UNPROCESSABLE}  # nothing written
 
 
 def _expected(endpoint: str, who: str):

@@ -29,6 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
     pytest.skip(f"Chromium absent ({CHROMIUM} introuvable).", allow_module_level=True)
 
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Page, Route, expect, sync_playwright  # noqa: E402
 
 from tests.test_accessibility import LAUNCH_ARGS, Dashboard, wait_for_streamlit  # noqa: E402
@@ -156,6 +157,20 @@ def choose_month(page: Page, label: str = MONTH) -> None:
     expect(page.get_by_test_id("stMain").get_by_text(label, exact=True).first).to_be_visible()
 
 
+def scroll_to(page: Page, locator) -> None:
+    """Scroll to an element Streamlit may still be redrawing: a rerun that ends while
+    Playwright scrolls replaces the element ("not attached to the DOM"); try again."""
+    for attempt in range(5):
+        try:
+            locator.scroll_into_view_if_needed()
+            return
+        except PlaywrightError:
+            if attempt == 4:
+                raise
+            wait_for_streamlit(page)
+            page.wait_for_timeout(300)
+
+
 def grid_rows(page: Page) -> dict[int, dict[int, str]]:
     """The rows the « Tableaux » data grid has drawn, as its accessible cells say them
     (glide-data-grid: ``td#glide-cell-<column>-<row>``): row → column → text."""
@@ -242,7 +257,7 @@ def test_hidden_cells_read_s_in_the_browser(demo_app, dashboard, offline):
     open_observatory(page)
     choose_month(page)
     grid = page.get_by_test_id("stDataFrame")
-    grid.scroll_into_view_if_needed()
+    scroll_to(page, grid)
     expect(grid.locator("td[role=gridcell]").first).to_be_attached()
     rows = grid_rows(page)
     values = {row[1]: row[2] for row in rows.values() if row.get(0) == "Département"}
