@@ -152,24 +152,78 @@ def app(database_url):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def demo_app(database_url):
-    """An app whose database holds the whole demo, built once per module and backend:
-    the seed checks only read it (and prove a second build adds nothing)."""
+_DEMO_TEMPLATES: dict[str, str] = {}
+_DEMO_COPIES = iter(range(1, 10_000))
+
+
+def _pg_admin(cluster):
+    return psycopg.connect(f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres",
+                           autocommit=True)
+
+
+def _demo_template(request, tmp_path_factory, backend: str) -> str:
+    """The whole demo, built once per test process and backend in a database of its own
+    that nothing ever opens again: every module's ``demo_app`` gets a copy of it (a file
+    copy, or PostgreSQL's ``CREATE DATABASE … TEMPLATE``), a few seconds instead of a
+    rebuild."""
+    if backend in _DEMO_TEMPLATES:
+        return _DEMO_TEMPLATES[backend]
     from models.audit import set_actor
     from seeds.demo import build_demo
 
-    application = make_app(database_url)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo-template') / 'demo.db'}"
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        with _pg_admin(cluster) as conn:
+            conn.execute("CREATE DATABASE animareseau_demo_template")
+        url = cluster.url("animareseau_demo_template")
+    _migrate(url)
+    application = make_app(url)
     with application.app_context():
-        _truncate(db.session)
         set_actor(db.session, None, via="cli")
         build_demo(db.session)
         db.session.commit()
         db.session.remove()
+        db.engine.dispose()
+    _DEMO_TEMPLATES[backend] = url
+    return url
+
+
+def _copy_of(request, tmp_path_factory, template: str, backend: str) -> str:
+    number = next(_DEMO_COPIES)
+    if backend == "sqlite":
+        import sqlite3
+
+        target = tmp_path_factory.mktemp("demo") / "demo.db"
+        with sqlite3.connect(template.removeprefix("sqlite:///")) as source, \
+                sqlite3.connect(target) as copy:
+            source.backup(copy)
+        return f"sqlite:///{target}"
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"animareseau_demo_{number}"
+    with _pg_admin(cluster) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE animareseau_demo_template")
+    return cluster.url(name)
+
+
+@pytest.fixture(scope="module")
+def demo_app(request, database_url, tmp_path_factory):
+    """An app whose database holds the whole demo, for one module and backend: a copy of
+    the demo built once per test process (the seed checks read it; a module may write to
+    its copy without touching the others'). ``demo_app.config["SQLALCHEMY_DATABASE_URI"]``
+    is its address (not ``database_url``, the empty database of the other tests)."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    url = _copy_of(request, tmp_path_factory, _demo_template(request, tmp_path_factory,
+                                                             backend), backend)
+    application = make_app(url)
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+    if backend == "postgresql":
+        with _pg_admin(request.getfixturevalue("pg_cluster")) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 @pytest.fixture

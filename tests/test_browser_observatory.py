@@ -51,12 +51,13 @@ FAVICON = re.compile(r"^https://fonts\.gstatic\.com/s/i/short-term/release/"
 
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def dashboard(demo_app, database_url, tmp_path_factory):
+def dashboard(demo_app, tmp_path_factory):
     """The dashboard process on the demo database (built first by ``demo_app``)."""
     with pytest.MonkeyPatch.context() as patch:
         # the dashboard process reads the tests' clock as it is now
         patch.setenv("ANIMARESEAU_CLOCK_START", clock.now().isoformat())
-        process = Dashboard(database_url, tmp_path_factory.mktemp("streamlit") / "log.txt")
+        process = Dashboard(demo_app.config["SQLALCHEMY_DATABASE_URI"],
+                            tmp_path_factory.mktemp("streamlit") / "log.txt")
     yield process.ready()
     process.stop()
 

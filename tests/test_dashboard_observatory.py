@@ -83,14 +83,14 @@ def _has_demo(app) -> bool:
 
 
 @pytest.fixture(scope="module")
-def observatory_demo(demo_app, database_url):
+def observatory_demo(demo_app):
     """The demo's database seen by the dashboard; Streamlit's caches (keyed by user id,
     shared by the tests of the module) start and end empty."""
     from dashboard.data import engine
     from models.settings import database_url as configured_database_url
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", database_url)
+        patch.setenv("DATABASE_URL", demo_app.config["SQLALCHEMY_DATABASE_URI"])
         _clear_caches()
         queries.clear_cache()
         yield demo_app
@@ -99,9 +99,9 @@ def observatory_demo(demo_app, database_url):
 
 
 @pytest.fixture
-def demo(observatory_demo, monkeypatch, database_url):
+def demo(observatory_demo, monkeypatch):
     """The module's demo, rebuilt if a test emptied the database before this one ran."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", observatory_demo.config["SQLALCHEMY_DATABASE_URI"])
     if not _has_demo(observatory_demo):  # pragma: no cover - only when tests are reordered
         from models.audit import set_actor
         from seeds.demo import build_demo
