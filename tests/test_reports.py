@@ -593,3 +593,16 @@ def test_ml_cannot_request_an_update(app, client, funding_world):
     response = client.post("/financements/rapports/demande", data={"demande-year": "2026"})
     assert response.status_code == 403
     assert _count(app, OutboxMessage) == 0
+
+
+def test_publication_tells_the_funders_accounts(app, funding_world):
+    report_id = _generate(app, funding_world["ids"]["funder"], publish=True)
+    with app.app_context():
+        [message] = db.session.scalars(select(OutboxMessage)
+                                       .where(OutboxMessage.kind == "rapport_publie")).all()
+        financeur = db.session.get(User, funding_world["ids"]["financeur"])
+        assert message.recipients == [financeur.email]
+        assert "Rapport d'activité 2026 disponible (version 1)" in message.subject
+        assert "Rapports d'activité" in message.body
+        report = db.session.get(FunderReport, report_id)
+        assert report.published

@@ -262,8 +262,25 @@ def publish(session: Session, actor: Any, report_id: int) -> FunderReport:
     report.published_at = clock.now().replace(microsecond=0)
     report.published_by_id = getattr(actor, "id", None)
     report.published_by = _name(actor)
+    _tell_the_funder(session, report)
     session.flush()
     return report
+
+
+def _tell_the_funder(session: Session, report: FunderReport) -> None:
+    """The funder's accounts learn by e-mail that a version is there to read."""
+    funder = session.get(Funder, report.funder_id)
+    addresses = session.scalars(select(User.email).where(
+        User.active.is_(True), User.role == Role.FINANCEUR,
+        User.funder_id == report.funder_id)).all()
+    queue_mail(session, list(addresses),
+               f"Rapport d'activité {report.year} disponible (version {report.version})",
+               f"Bonjour,\n\nL'ARML a publié la version {report.version} du rapport d'activité "
+               f"{report.year} de {funder.name if funder else 'votre organisme'} (données "
+               f"arrêtées au {format_date(report.as_of)}).\n\nVous le trouverez dans "
+               "Animaréseau, menu Financements > Rapports d'activité, en PDF et en page web. "
+               "Pour une mise à jour, utilisez le bouton « Demander une mise à jour » de "
+               "cette page.\n", kind="rapport_publie")
 
 
 def record_download(session: Session, actor: Any, report: FunderReport) -> None:
