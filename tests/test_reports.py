@@ -425,7 +425,10 @@ def test_rendering_is_deterministic(app, funding_world):
     ("Voir aussi la convention DREETS-2026-07.", "référence"),
     ("Budget total de l'action : 20 000 €.", "montant"),
     ("Budget total de l'action : 20000.", "montant"),
-], ids=["name", "reference", "amount-spaced", "amount-plain"])
+    ("Cofinancée par l'État, qui en assure l'essentiel.", "financeur"),
+    ("Un budget d'environ 20 k€ cette année.", "montant"),
+    ("Notre part représente 15 % du budget de l'action.", "part en %"),
+], ids=["name", "reference", "amount-spaced", "amount-plain", "alias", "kilo", "share"])
 def test_scan_blocks_publication_until_confirmed(app, funding_world, text, kind):
     ids = funding_world["ids"]
     _cofund_action_b(app, ids)
@@ -606,3 +609,22 @@ def test_publication_tells_the_funders_accounts(app, funding_world):
         assert "Rapports d'activité" in message.body
         report = db.session.get(FunderReport, report_id)
         assert report.published
+
+
+def test_a_very_long_status_reason_is_laid_out(app, funding_world, tmp_path):
+    """A typed text of any length goes into paragraphs, never into a table cell taller
+    than a page (reportlab cannot split a row: that was a 500)."""
+    from models.programme.enums import ActionStatus
+
+    ids = funding_world["ids"]
+    reason = ("Report décidé en comité : " + "la salle prévue n'est plus disponible. " * 150)
+    with app.app_context():
+        s = db.session
+        set_actor(s, None, via="cli")
+        action = s.get(Action, ids["action_a"])
+        action.status, action.status_reason = ActionStatus.REPORTEE, reason
+        s.commit()
+    report_id = _generate(app, ids["funder"], publish=False)
+    report = _report(app, report_id)
+    text = pdf_text(_pdf_file(tmp_path, report["pdf"]))
+    assert "Motif du statut" in text and text.count("n'est plus disponible") >= 100

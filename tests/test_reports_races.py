@@ -1,6 +1,7 @@
-"""Two team members at once on the same report, on a real PostgreSQL (SQLite serialises
-writers, so the races cannot happen there): publishing the same version, generating the
-next version of the same report."""
+"""Two team members at once on the same report: publishing the same version (both
+backends: PostgreSQL locks the row, SQLite takes the write lock first), generating the
+next version of the same report (PostgreSQL: SQLite numbers versions one generation at a
+time, under its write lock)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _team(session: Session, world, who: str) -> User:
     return session.get(User, world["ids"][who])
 
 
-def test_two_publications_of_one_version_publish_once(app, funding_world, pg_only):
+def test_two_publications_of_one_version_publish_once(app, funding_world):
     with app.app_context():
         report = services.generate(db.session, None, funding_world["ids"]["funder"], 2026,
                                    render=render)

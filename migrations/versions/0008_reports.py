@@ -54,6 +54,7 @@ def upgrade():
     sa.Column('findings', sa.JSON(), nullable=False),
     sa.Column('confirmations', sa.JSON(), nullable=False),
     sa.Column('last_check', sa.Text(), nullable=False),
+    sa.Column('row_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['funder_id'], ['funder.id'], name=op.f('fk_funder_report_funder_id_funder'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['generated_by_id'], ['app_user.id'], name=op.f('fk_funder_report_generated_by_id_app_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['published_by_id'], ['app_user.id'], name=op.f('fk_funder_report_published_by_id_app_user'), ondelete='SET NULL'),

@@ -36,6 +36,7 @@ from models.funding.orm import (
     TimeEntry,
     TimesheetSignoff,
 )
+from models.funding.plan import programme_funding
 from models.funding.queries import convention_finance, conventions_stmt, is_cash_due
 from models.funding.rules import hours_per_day, percent_of, split_by_percent
 from models.network.orm import MissionLocale, Region
@@ -352,6 +353,8 @@ def _training(session: Session, funder_id: int, year: int, as_of: date,
                                   .where(Training.id == training_id))
             costs.append([_text(title), _money(unit) if unit is not None else "—"])
         block["costs"] = costs
+        block["funded_training"] = _money(funded_amount) if funded_amount else "—"
+        block["year_label"] = str(year)
         block["cost_per_trainee"] = (_money((funded_amount / stats.trainees)
                                             .quantize(Decimal("0.01")))
                                      if stats.trainees and funded_amount else "—")
@@ -508,7 +511,8 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
     # funded actions of the year's programme, through the funder's own allocations
     allocations: list[dict[str, Any]] = []
     action_ids: list[int] = []
-    if programme is not None:
+    funding = programme_funding(session, programme.id) if programme is not None else None
+    if programme is not None and funding is not None:
         for c in conventions:
             for row in finances[c.id].allocations:
                 a = row.allocation
@@ -517,12 +521,13 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
                 if a.action_id is not None:
                     ids = [a.action_id]
                     label = f"Action « {_text(a.action.title)} »"
-                else:
-                    ids = list(session.scalars(
+                else:  # the axis's actions that get a share (a budget): not the others
+                    ids = [i for i in session.scalars(
                         select(Action.id).join(Objective)
                         .where(Action.programme_id == programme.id,
                                Objective.axis_id == a.axis_id)
-                        .order_by(Objective.code, Action.title)))
+                        .order_by(Objective.code, Action.title))
+                        if funding.effective.get((c.id, i), ZERO) > 0]
                     label = f"Financement global de l'axe {a.axis.number} — {_text(a.axis.title)}"
                 allocations.append({"convention": c.reference, "label": label,
                                     "global": a.action_id is None,
@@ -553,7 +558,13 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
     deliverables_total = sum(len(a["deliverables"]) for a in actions)
     deliverables_done = sum(a["deliverables_done"] for a in actions)
 
-    funded_amount = sum((c.amount for c in conventions), ZERO)
+    # what this funder gives, this year, to the actions its trainings belong to
+    trained = set(session.scalars(select(Training.action_id).where(
+        Training.funder_id == funder.id, Training.action_id.is_not(None))))
+    funded_amount = sum((amount for (conv_id, action_id), amount in
+                         (funding.effective.items() if funding else ())
+                         if action_id in trained and conv_id in {c.id for c in conventions}),
+                        ZERO)
     content: dict[str, Any] = {
         "meta": {
             "arml": region.arml_name if region else "ARML",

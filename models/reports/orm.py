@@ -77,9 +77,13 @@ class FunderReport(Audited, Base):
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     last_check: Mapped[str] = mapped_column(Text, default="")
+    # checked in every UPDATE: two publications at once cannot both succeed, even on SQLite
+    # (where SELECT … FOR UPDATE locks nothing)
+    row_version: Mapped[int] = mapped_column(default=1)
 
     funder: Mapped[Funder] = relationship()
 
+    __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (UniqueConstraint("funder_id", "year", "version",
                                        name="funder_year_version"),)
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.funding.enums import FunderType
 from models.funding.orm import Convention, Funder, FundingAllocation
 from models.funding.plan import programme_funding
 from models.network.orm import Region
@@ -50,6 +51,25 @@ class Forbidden:
     references: dict[str, str]
     amounts: set[Decimal]
     acronyms: dict[str, str] = field(default_factory=dict)  # "DREETS" -> the funder's name
+    # how prose names a funder of a type ("la Région", "l'État"): free text only, since
+    # structured strings (action titles…) are scoped by construction
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+#: words that name a funder by its type in prose (case-sensitive, whole words)
+TYPE_ALIASES: dict[FunderType, tuple[str, ...]] = {
+    FunderType.ETAT: ("État", "Etat", "DREETS"),
+    FunderType.REGION: ("Région", "Conseil régional"),
+    FunderType.FSE: ("Union européenne", "FSE", "FSE+", "Europe"),
+    FunderType.DEPARTEMENT: ("Département", "Conseil départemental"),
+    FunderType.FRANCE_TRAVAIL: ("France Travail", "Pôle emploi"),
+    FunderType.BRANCHE: ("OPCO",),
+    FunderType.MISSIONS_LOCALES: ("cotisation", "cotisations"),
+}
+_SHARE = re.compile(r"\d+(?:,\d+)?\s?%")
+_MONEY_WORDS = re.compile(r"\b(?:parts?|cofinanc\w*|financ\w*|budg[eé]t\w*)\b", re.IGNORECASE)
+_PROSE = {"synthesis", "highlights", "gaps", "outlook", "status_reason"}
+_KILO = re.compile(r"(\d+(?:[,.]\d+)?)\s?k\s?€")
 
 
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,}\+?")
@@ -86,10 +106,16 @@ def forbidden_terms(session: Session, funder_id: int) -> Forbidden:
     own_names, own_acronyms = name_variants(own.name, region) if own else (set(), set())
     names: dict[str, str] = {}
     acronyms: dict[str, str] = {}
-    for other in session.scalars(select(Funder.name).where(Funder.id != funder_id)):
+    aliases: dict[str, str] = {}
+    own_type = FunderType(own.type) if own else None
+    for other, other_type in session.execute(select(Funder.name, Funder.type)
+                                             .where(Funder.id != funder_id)):
         variants, short = name_variants(other, region)
         names.update({_norm(v): other for v in variants if v not in own_names})
         acronyms.update({a: other for a in short if a not in own_acronyms})
+        if FunderType(other_type) is not own_type:
+            aliases.update({w: other for w in TYPE_ALIASES.get(FunderType(other_type), ())
+                            if w not in own_names and w not in own_acronyms})
     refs = {_norm(r): r for r in session.scalars(select(Convention.reference)
                                                  .where(Convention.funder_id != funder_id))}
     amounts: set[Decimal] = set(session.scalars(
@@ -104,13 +130,18 @@ def forbidden_terms(session: Session, funder_id: int) -> Forbidden:
         for action_id, funders in funders_of.items():
             if funder_id not in funders or len(funders) < 2:
                 continue
-            amounts.update({pf.budgets[action_id], pf.actuals[action_id]})
+            amounts.update({pf.budgets[action_id], pf.actuals[action_id],
+                            pf.budgets[action_id] - pf.funded(action_id)})  # left to fund
             for (conv_id, a), amount in pf.effective.items():
                 if a == action_id and pf.convention_funder[conv_id] != funder_id:
                     amounts.add(amount)
                     amounts.add(pf.direct.get((conv_id, a), Decimal(0)))
     amounts = {a.quantize(Decimal("0.01")) for a in amounts if a and a >= MIN_AMOUNT}
-    return Forbidden(names, refs, amounts, acronyms)
+    return Forbidden(names, refs, amounts, acronyms, aliases)
+
+
+def _euros(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " €"
 
 
 def _strings(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -180,8 +211,23 @@ def scan(content: dict[str, Any], forbidden: Forbidden) -> list[dict[str, str]]:
         if _free_text(path):
             for amount, start, end in _amounts(text):
                 if amount in forbidden.amounts:
-                    found.append(("montant", f"{amount:,.2f}".replace(",", " ")
-                                  .replace(".", ",") + " €", start, end))
+                    found.append(("montant", _euros(amount), start, end))
+            for match in _KILO.finditer(text):  # "68 k€": any amount it may round
+                kilo = Decimal(match.group(1).replace(",", ".")) * 1000
+                near = sorted(a for a in forbidden.amounts if abs(a - kilo) < 500)
+                if near:
+                    found.append(("montant", _euros(near[0]), match.start(), match.end()))
+            for word, shown in forbidden.aliases.items():
+                match = re.search(r"(?<![\w+])" + re.escape(word) + r"(?![\w+])", text)
+                if match:
+                    found.append(("financeur", f"« {word} » ({shown})", match.start(),
+                                  match.end()))
+            for match in (_SHARE.finditer(text) if path[-1] in _PROSE else ()):
+                # a share of an action, in percent (the convention's own schedule and
+                # conditions speak of its own instalments: not searched)
+                window = text[max(0, match.start() - 60):match.end() + 60]
+                if _MONEY_WORDS.search(window):
+                    found.append(("part en %", match.group(), match.start(), match.end()))
         for kind, term, start, end in found:
             where = _where(content, path)
             key = (where + "|" + term, "/".join(path))

@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import clock
 from models.accounts.orm import User
 from models.accounts.roles import Role
+from models.database import begin_write
 from models.errors import ConcurrentEdit, DomainError, Errors
 from models.formatting import format_date, format_datetime
 from models.funding.orm import Funder
@@ -143,6 +145,7 @@ def generate(session: Session, actor: Any, funder_id: int, year: int, *,
     """Build and archive a new version of the funder's report for ``year`` (unpublished)."""
     _require_team(actor)
     funder, year, as_of = _validate(session, funder_id, year, as_of, synthesis)
+    begin_write(session)  # SQLite: versions are numbered one generation at a time
     params = Parameters(
         funder_id=funder.id, year=year, as_of=as_of,
         version=next_version(session, funder.id, year),
@@ -207,12 +210,20 @@ def verify(session: Session, actor: Any, report: FunderReport, render: Renderer)
             check = Check(True, [], "Identique : reconstruit à partir des paramètres "
                                     "enregistrés, le PDF est identique octet pour octet "
                                     f"(sha256 {digest[:12]}…). Les données n'ont pas changé.")
-        else:
-            check = Check(False, changed, "Les données ont changé depuis cette version"
-                          + (f" ({', '.join(changed)})" if changed else "")
-                          + " : générez une nouvelle version pour les prendre en compte.")
+        elif changed:
+            check = Check(False, changed, "Les données ont changé depuis cette version ("
+                          + ", ".join(changed) + ") : générez une nouvelle version pour les "
+                          "prendre en compte.")
+        else:  # same content, other bytes: the rendering changed, not the data
+            now, then = software_versions(), report.software or {}
+            moved = [f"{k} {then.get(k, '?')} → {v}" for k, v in sorted(now.items())
+                     if then.get(k) != v]
+            check = Check(False, [], "Les données n'ont pas changé, mais le PDF reconstruit "
+                          "diffère : la mise en page du logiciel a évolué depuis cette version"
+                          + (f" ({', '.join(moved)})" if moved else "")
+                          + ". La version archivée reste celle qui fait foi.")
     report.last_check = f"{format_datetime(clock.now())} — {check.message}"
-    session.flush()
+    flush(session)
     return check
 
 
@@ -237,7 +248,7 @@ def confirm_findings(session: Session, actor: Any, report: FunderReport, ids: li
     report.confirmations = [*(report.confirmations or []),
                             *({"id": f["id"], "term": f["term"], "where": f["where"],
                                "by": who, "at": now} for f in chosen)]
-    session.flush()
+    flush(session)
     return len(chosen)
 
 
@@ -245,6 +256,7 @@ def publish(session: Session, actor: Any, report_id: int) -> FunderReport:
     """Publish a version: the funder and the copil can then read it. Two team members
     publishing at once: the row is locked, the second is told it is already done."""
     _require_team(actor)
+    begin_write(session)  # SQLite: the write lock before the decisive read
     report = session.scalar(select(FunderReport).where(FunderReport.id == report_id)
                             .with_for_update().execution_options(populate_existing=True))
     if report is None:
@@ -263,7 +275,11 @@ def publish(session: Session, actor: Any, report_id: int) -> FunderReport:
     report.published_by_id = getattr(actor, "id", None)
     report.published_by = _name(actor)
     _tell_the_funder(session, report)
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as exc:  # published (or checked) by someone else meanwhile
+        raise DomainError("Cette version vient d'être modifiée ou publiée par un autre membre "
+                          "de l'équipe : rechargez la page.") from exc
     return report
 
 

@@ -22,7 +22,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, PageBreak, Paragraph, Spacer
+from reportlab.platypus.doctemplate import LayoutError
 
+from models.errors import DomainError
 from models.reports.services import Rendered
 from webapp.pdf.document import (
     ARML_BLUE,
@@ -100,6 +102,12 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[float], *,
     data = [headers, *rows] + ([total] if total else [])
     return data_table(data, [w * WIDTH for w in widths], right_cols=right,
                       total_row=total is not None)
+
+
+def _short(text: str, limit: int = 600) -> str:
+    """A typed comment in a table cell, cut so its row fits a page (the HTML page and the
+    application keep it whole)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " […]"
 
 
 def _decimal(value: str) -> float:
@@ -252,7 +260,9 @@ def _conventions(c: dict[str, Any]) -> list:
                              right=(2, 3))]
         if conv["payments"]:
             story += [_p("Versements reçus", "h3"),
-                      _table(["Reçu le", "Montant", "Commentaire"], conv["payments"],
+                      _table(["Reçu le", "Montant", "Commentaire"],
+                             [[day, amount, _short(comment)]
+                              for day, amount, comment in conv["payments"]],
                              [0.2, 0.2, 0.6], right=(1,))]
         elif not conv["in_kind"]:
             story.append(_p("Aucun versement reçu à la date d'arrêt.", "muted"))
@@ -280,11 +290,12 @@ def _actions(c: dict[str, Any]) -> list:
                        Heading(f"{a['objective'].split(' ')[0]} {a['title']}", 1,
                                f"action-{i}"),
                        _p(f"Objectif {a['objective']} · axe {a['axis']}", "muted")]
-        status = a["status"] + (f" ({a['status_reason']})" if a["status_reason"] else "")
-        facts = [["Statut", status], ["Dates", a["dates"]]]
+        facts = [["Statut", a["status"]], ["Dates", a["dates"]]]
         if a["missions_locales"]:
             facts.append(["Missions locales", ", ".join(a["missions_locales"])])
         block.append(data_table(facts, [35 * mm, WIDTH - 35 * mm], header_rows=0))
+        if a["status_reason"]:  # free text of any length: a paragraph, never a table cell
+            block += paragraphs(f"Motif du statut : {a['status_reason']}", styles()["body"])
         if a["indicators"]:
             block += [_p("Indicateurs", "h3"), _table(
                 ["Indicateur", "Unité", "Cible", "Réalisé", "Écart"],
@@ -342,8 +353,9 @@ def _training(c: dict[str, Any]) -> list:
                   Heading("Coûts", 1, "formations-couts"),
                   _table(["Formation", "Coût par stagiaire (catalogue)"], tr["costs"],
                          [0.7, 0.3], right=(1,)),
-                  _p(f"Coût moyen par stagiaire (montant de vos conventions de l'année / "
-                     f"stagiaires) : {tr['cost_per_trainee']}.")]
+                  _p(f"Coût moyen par stagiaire : {tr['cost_per_trainee']} (vos financements "
+                     f"{tr['year_label']} des actions de formation, {tr['funded_training']}, "
+                     "divisés par le nombre de stagiaires).")]
     return story
 
 
@@ -424,8 +436,13 @@ def _annexes(c: dict[str, Any]) -> list:
     story.append(Heading("Modifications depuis la validation du programme", 1,
                          "annexe-modifications"))
     if an["changes"]:
-        story.append(_table(["Date", "Nature", "Action", "Modification", "Motif"],
-                            an["changes"], [0.14, 0.15, 0.23, 0.26, 0.22]))
+        # one block per change, not a table: a motif may be long, and a table row taller
+        # than a page cannot be laid out
+        for day, kind, action, summary, reason in an["changes"]:
+            story += [_p(f"{day} — {kind} — {action}", "h3"),
+                      *paragraphs(summary, styles()["body"])]
+            if reason:
+                story += paragraphs(f"Motif : {reason}", styles()["muted"])
     else:
         story.append(_p("Aucune modification depuis la validation.", "muted"))
     return story
@@ -450,7 +467,13 @@ def render(content: dict[str, Any]) -> Rendered:
         header_right="" if m["variant"] == "fse" else m["funder"],
         footer=f"Version {m['version']} · données arrêtées au {m['as_of']}")
     decorate = _eu_mention if m["variant"] == "fse" else None
-    pdf = build_pdf(story, meta, decorate=decorate, toc=True)
+    try:
+        pdf = build_pdf(story, meta, decorate=decorate, toc=True)
+    except LayoutError as exc:  # a cell that cannot fit on a page: say which text to shorten
+        raise DomainError(
+            "Le rapport ne peut pas être mis en page : un texte saisi est trop long pour "
+            "une case de tableau (commentaire de versement, libellé d'échéance…). "
+            "Raccourcissez-le puis générez à nouveau.") from exc
     return Rendered(pdf, _page_count(pdf))
 
 
