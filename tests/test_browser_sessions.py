@@ -68,6 +68,10 @@ def page():
         browser.close()
 
 
+# a Streamlit page renders after its script ran: slower than a Flask page on a busy machine
+WAIT = 20_000
+
+
 def web_login(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/connexion")
     page.fill("input[name=email]", email)
@@ -84,27 +88,27 @@ def test_one_sign_in_for_both_apps_and_one_logout(servers, world, page):
     tokens: list[str] = []
     page.on("request", lambda r: tokens.extend(re.findall(r"jeton=([\w-]+)", r.url)))
     page.locator("nav").get_by_role("link", name="Tableaux de bord").click()
-    expect(page.get_by_role("heading", name="Tableaux de bord")).to_be_visible()
-    expect(page.get_by_text("Ada Admin").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Tableaux de bord")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Ada Admin").first).to_be_visible(timeout=WAIT)
     assert tokens, "no sign-on token seen"
     expect(page).not_to_have_url(re.compile("jeton="))  # removed from the address bar
     page.screenshot(path=SHOTS / "01-dashboard-signed-on.png")
 
     # The token is single-use: opened again, it shows the login form with an explanation.
     page.goto(f"{dash}/?jeton={tokens[0]}")
-    expect(page.get_by_text("a expiré ou a déjà servi")).to_be_visible()
-    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    expect(page.get_by_text("a expiré ou a déjà servi")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=WAIT)
     page.screenshot(path=SHOTS / "02-dashboard-token-used.png")
 
     # A fresh link signs on again; then logging out of the web app ends that session too.
     page.goto(f"{web}/tableaux-de-bord")
-    expect(page.get_by_role("heading", name="Tableaux de bord")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tableaux de bord")).to_be_visible(timeout=WAIT)
     dashboard_page = page.url
     page.goto(f"{web}/")
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
     page.goto(dashboard_page)
-    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Ada Admin")).to_have_count(0)
 
 
