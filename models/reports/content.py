@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.errors import DomainError
-from models.formatting import format_date, format_datetime, format_money, format_number
+from models.formatting import format_datetime, format_number
 from models.formatting import format_ratio as _ratio_text
 from models.funding.enums import ConventionStatus, ConventionType, FunderType
 from models.funding.orm import (
@@ -34,37 +34,32 @@ from models.funding.orm import (
     Funder,
     Instalment,
     TimeEntry,
-    TimesheetSignoff,
 )
 from models.funding.plan import programme_funding
 from models.funding.queries import convention_finance, conventions_stmt, is_cash_due
-from models.funding.rules import hours_per_day, percent_of, split_by_percent
-from models.network.orm import MissionLocale, Region
-from models.parcours.orm import ParcoursExtract
+from models.funding.rules import hours_per_day, split_by_percent
+from models.network.orm import Region
 from models.programme.enums import ActionStatus
 from models.programme.orm import (
     Action,
     ActionAmendment,
-    Axis,
     Objective,
     Programme,
     StaffAllocation,
-    TeamMember,
 )
+from models.reports import variants
+from models.reports.figures import MONTHS, ZERO
+from models.reports.figures import day as _d
+from models.reports.figures import money as _money
+from models.reports.figures import num as _num
+from models.reports.figures import rate as _rate
+from models.reports.figures import text as _text
 from models.reports.orm import ActionReview
 from models.training.orm import Training
 from models.training.stats import Period, training_stats
 
-ZERO = Decimal("0.00")
 #: satisfaction is shown only from this many answers (fewer would identify a trainee)
 MIN_ANSWERS = 3
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
-
-#: which variant block a funder type adds (see the issue: FSE+, Région, OPCO, France
-#: Travail, DREETS); other types get the common sections only
-VARIANTS = {FunderType.FSE: "fse", FunderType.REGION: "region", FunderType.BRANCHE: "opco",
-            FunderType.FRANCE_TRAVAIL: "france_travail", FunderType.ETAT: "dreets"}
 
 
 @dataclass(frozen=True)
@@ -103,31 +98,6 @@ class Parameters:
                    generated_at=datetime.fromisoformat(data["generated_at"]),
                    generated_by=data["generated_by"], synthesis=data.get("synthesis", ""))
 
-
-def _money(value: Decimal | None) -> str:
-    return format_money(value) if value is not None else "—"
-
-
-def _rate(part: Decimal, whole: Decimal) -> str:
-    value = percent_of(part, whole)
-    return _ratio_text(value / 100) if value is not None else "—"
-
-
-def _num(value: Decimal | int | None, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    if digits == 0 and isinstance(value, Decimal) and value != value.to_integral_value():
-        digits = 2 if value * 10 != (value * 10).to_integral_value() else 1
-    return format_number(value, digits=digits)
-
-
-def _d(value: date | None) -> str:
-    return format_date(value) if value is not None else "—"
-
-
-def _text(value: str | None) -> str:
-    """Free text as typed, without control characters (the PDF and HTML escape it)."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value or "").strip()
 
 
 def year_conventions(session: Session, funder_id: int, year: int) -> list[Convention]:
@@ -361,113 +331,6 @@ def _training(session: Session, funder_id: int, year: int, as_of: date,
     return block
 
 
-def _fse_annex(session: Session, programme: Programme, action_ids: list[int],
-               titles: dict[int, str], as_of: date) -> list[list[str]]:
-    """Monthly hours per person and funded action with the timesheet's signatures; never
-    a column naming the action's other funders."""
-    signoffs: dict[tuple[int, date], set[str]] = defaultdict(set)
-    for member_id, month, role, signed_at in session.execute(
-            select(TimesheetSignoff.member_id, TimesheetSignoff.month, TimesheetSignoff.role,
-                   TimesheetSignoff.signed_at)
-            .where(TimesheetSignoff.month >= date(programme.year, 1, 1),
-                   TimesheetSignoff.month <= date(programme.year, 12, 1))):
-        if signed_at.date() <= as_of:
-            signoffs[(member_id, month)].add(role)
-    rows = []
-    for name, member_id, month, action_id, hours in session.execute(
-            select(TeamMember.full_name, TimeEntry.member_id, TimeEntry.month,
-                   TimeEntry.action_id, TimeEntry.hours)
-            .join(TeamMember, TeamMember.id == TimeEntry.member_id)
-            .where(TimeEntry.action_id.in_(action_ids), TimeEntry.hours > 0,
-                   TimeEntry.month >= date(programme.year, 1, 1),
-                   TimeEntry.month <= date(programme.year, 12, 1))
-            .order_by(TeamMember.full_name, TimeEntry.month, TimeEntry.action_id)):
-        signed = signoffs.get((member_id, month), set())
-        status = ("Signée (salarié·e et direction)" if {"salarie", "direction"} <= signed
-                  else "Signée par le ou la salarié·e" if "salarie" in signed
-                  else "Non signée")
-        rows.append([name, f"{MONTHS[month.month - 1]} {month.year}", titles[action_id],
-                     _num(Decimal(hours), 2), status])
-    return rows
-
-
-def _region_axes(session: Session, programme: Programme, actions: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
-    axes = session.scalars(select(Axis).order_by(Axis.number)).all()
-    blocks = []
-    for axis in axes:
-        mine = [a for a in actions if a["axis"] == axis.number]
-        indicators = [[a["title"], i["name"], i["target"], i["achieved"],
-                       "Oui" if i["met"] else "Non"] for a in mine for i in a["indicators"]]
-        block = {"number": axis.number, "title": _text(axis.title), "actions": len(mine),
-                 "indicators": indicators,
-                 "met": sum(1 for a in mine for i in a["indicators"] if i["met"]),
-                 "total": sum(len(a["indicators"]) for a in mine)}
-        if axis.number == 3:
-            extracts, mls = session.execute(
-                select(func.count(ParcoursExtract.id),
-                       func.count(func.distinct(ParcoursExtract.mission_locale_id)))
-                .where(ParcoursExtract.status == "current",
-                       ParcoursExtract.period_end >= date(programme.year, 1, 1),
-                       ParcoursExtract.period_start <= date(programme.year, 12, 31))).one()
-            n_ml = session.scalar(select(func.count(MissionLocale.id))) or 0
-            block["argument"] = (
-                "L'appui au pilotage régional donne aux financeurs et au comité de pilotage "
-                "une lecture commune de l'activité du réseau : en "
-                f"{programme.year}, {extracts} extraction(s) Parcours de {mls} mission(s) "
-                f"locale(s) sur {n_ml} ont été contrôlées à la charte régionale de "
-                "qualité des données et alimentent l'observatoire régional (chiffres "
-                "protégés par le secret statistique).")
-        blocks.append(block)
-    return blocks
-
-
-def _dreets_objectives(session: Session, programme: Programme, as_of: date
-                       ) -> list[list[str]]:
-    rows = []
-    actions = session.scalars(
-        select(Action).where(Action.programme_id == programme.id)
-        .options(selectinload(Action.indicators), selectinload(Action.objective))).all()
-    by_objective: dict[int, list[Action]] = defaultdict(list)
-    for a in actions:
-        by_objective[a.objective_id].append(a)
-    for objective in session.scalars(
-            select(Objective).join(Axis).order_by(Axis.number, Objective.code)):
-        mine = by_objective.get(objective.id, [])
-        done = sum(1 for a in mine if ActionStatus(a.status) is ActionStatus.REALISEE)
-        indicators = [i for a in mine for i in a.indicators]
-        met = sum(1 for i in indicators if i.achieved is not None and i.achieved >= i.target)
-        rows.append([f"Axe {objective.axis.number}", f"{objective.code} {_text(objective.title)}",
-                     str(len(mine)), str(done), f"{met} / {len(indicators)}"])
-    return rows
-
-
-def _france_travail(session: Session, funder: Funder, programme: Programme | None,
-                    conventions: list[Convention]) -> dict[str, Any]:
-    valued = sum((c.amount for c in conventions if ConventionType(c.type).in_kind), ZERO)
-    people = []
-    members = session.scalars(select(TeamMember).where(TeamMember.seconded_by == funder.name)
-                              .order_by(TeamMember.full_name)).all()
-    for m in members:
-        months = []
-        if programme is not None:
-            by_month = dict(session.execute(
-                select(TimeEntry.month, func.sum(TimeEntry.hours))
-                .where(TimeEntry.member_id == m.id,
-                       TimeEntry.month >= date(programme.year, 1, 1),
-                       TimeEntry.month <= date(programme.year, 12, 1))
-                .group_by(TimeEntry.month)).all())
-            months = [[MONTHS[i - 1], _num(Decimal(by_month.get(date(programme.year, i, 1), 0)), 1)]
-                      for i in range(1, 13)]
-            total = sum((Decimal(v) for v in by_month.values()), Decimal(0))
-        else:
-            total = Decimal(0)
-        people.append({"name": m.full_name, "function": _text(m.function),
-                       "etp": _num(m.contract_etp, 2), "months": months,
-                       "total": _num(total, 1)})
-    return {"valued": _money(valued), "people": people}
-
-
 def _changes(session: Session, programme: Programme, action_ids: list[int]
              ) -> list[list[str]]:
     """Changes since validation to the funded actions, never with budget figures (a budget
@@ -505,7 +368,7 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
     region = session.scalar(select(Region).order_by(Region.id).limit(1))
     programme = _programme(session, year)
     ftype = FunderType(funder.type)
-    variant = VARIANTS.get(ftype, "")
+    variant = variants.VARIANTS.get(ftype, "")
 
     rows, total, finances = _summary_rows(session, conventions, as_of)
     # funded actions of the year's programme, through the funder's own allocations
@@ -602,13 +465,13 @@ def build_content(session: Session, params: Parameters) -> dict[str, Any]:
         },
     }
     if variant == "fse" and programme is not None:
-        content["variant"]["fse_annex"] = _fse_annex(session, programme, action_ids, titles,
+        content["variant"]["fse_annex"] = variants.fse_annex(session, programme, action_ids, titles,
                                                      as_of)
     if variant == "region" and programme is not None:
-        content["variant"]["axes"] = _region_axes(session, programme, actions)
+        content["variant"]["axes"] = variants.region_axes(session, programme, actions)
     if variant == "dreets" and programme is not None:
-        content["variant"]["objectives"] = _dreets_objectives(session, programme, as_of)
+        content["variant"]["objectives"] = variants.dreets_objectives(session, programme, as_of)
     if variant == "france_travail":
-        content["variant"]["france_travail"] = _france_travail(session, funder, programme,
+        content["variant"]["france_travail"] = variants.france_travail(session, funder, programme,
                                                                conventions)
     return content
