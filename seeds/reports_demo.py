@@ -16,6 +16,7 @@ from models.errors import DomainError
 from models.funding.orm import Funder
 from models.programme.orm import Action, Programme
 from models.reports import services
+from models.reports.orm import ActionReview, FunderReport
 
 # (year, action title) -> (faits marquants, écarts expliqués, perspectives)
 REVIEWS: dict[tuple[int, str], tuple[str, str, str]] = {
@@ -79,8 +80,9 @@ def build_reviews(session: Session) -> int:
     for (year, title), (highlights, gaps, outlook) in REVIEWS.items():
         action = session.scalar(select(Action).join(Programme)
                                 .where(Programme.year == year, Action.title == title))
-        if action is None:
-            continue
+        if action is None or session.scalar(select(ActionReview.id)
+                                            .where(ActionReview.action_id == action.id)):
+            continue  # a second build adds nothing
         services.save_review(session, None, action,
                              services.ReviewData(highlights, gaps, outlook))
         written += 1
@@ -98,6 +100,9 @@ def build_reports(session: Session, years: tuple[int, ...] = (2025, 2026)) -> st
     published = 0
     for funder in session.scalars(select(Funder).order_by(Funder.name)):
         for year in years:
+            if session.scalar(select(FunderReport.id).where(FunderReport.funder_id == funder.id,
+                                                            FunderReport.year == year)):
+                continue  # already reported: a second build adds nothing
             try:
                 report = services.generate(
                     session, team, funder.id, year, render=render,

@@ -628,3 +628,19 @@ def test_a_very_long_status_reason_is_laid_out(app, funding_world, tmp_path):
     report = _report(app, report_id)
     text = pdf_text(_pdf_file(tmp_path, report["pdf"]))
     assert "Motif du statut" in text and text.count("n'est plus disponible") >= 100
+
+
+def test_a_second_demo_build_adds_no_report(demo_app):
+    from models.audit import set_actor
+    from models.reports.orm import ActionReview
+    from seeds.demo import build_demo
+
+    with demo_app.app_context():
+        s = db.session
+        before = (_count(demo_app, FunderReport), _count(demo_app, ActionReview),
+                  _count(demo_app, OutboxMessage))
+        set_actor(s, None, via="cli")
+        build_demo(s)
+        s.commit()
+        assert (_count(demo_app, FunderReport), _count(demo_app, ActionReview),
+                _count(demo_app, OutboxMessage)) == before
