@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, false, select
 
 from models.accounts.roles import ARML_TEAM, NETWORK_READERS, Role
+from models.councils import rules as _councils
 from models.errors import PermissionDenied
 from models.network.orm import MissionLocale
 
@@ -191,6 +192,18 @@ RULES: dict[str, Rule] = {
     "observatory.region": lambda u, o: _role(u) in NETWORK_READERS or _role(u) is Role.FINANCEUR,
     "observatory.settings": lambda u, o: _role(u) is Role.ADMIN,
     "observatory.audit": lambda u, o: _role(u) is Role.ADMIN,
+    # councils, collective projects and the decision register (models.councils.rules):
+    # the team runs them; copil reads approved minutes and the register; a mission locale
+    # answers for its director, proposes topics, reads approved minutes and follows the
+    # decisions its ML owns; a funder only the meetings it is invited to as a guest
+    "councils.view": _councils.view_area,
+    "councils.meeting": _councils.view_meeting,
+    "councils.manage": lambda u, o: _role(u) in ARML_TEAM,
+    "councils.answer": _councils.answer_invitation,
+    "councils.propose": _councils.propose_topic,
+    "minutes.view": _councils.view_minutes,
+    "decisions.view": _councils.view_decision,
+    "decisions.progress": _councils.progress_decision,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
 }

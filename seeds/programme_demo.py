@@ -12,7 +12,7 @@ commits.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models import clock
+from models.councils.decisions import DecisionData, record_decision
+from models.councils.enums import DecisionStatus
 from models.network.orm import MissionLocale, Region
 from models.programme.enums import ProgrammeStatus
 from models.programme.items import (
@@ -42,7 +45,7 @@ from models.programme.services import (
 from models.programme.team import (
     MeetingData,
     MemberData,
-    add_decision,
+    default_owner,
     save_meeting,
     save_member,
 )
@@ -192,9 +195,15 @@ def _decisions(session: Session, programme: Programme) -> list[CopilMeeting]:
         select(Action).where(Action.programme_id == programme.id))}
     specs = [m for m in MEETINGS if m["year"] == programme.year]
     for meeting, spec in zip(meetings, specs, strict=True):
+        owner = default_owner(session, meeting.meeting_date)
         for text, title in spec["decisions"]:
-            add_decision(session, None, meeting, text,
-                         action_id=by_title[title] if title else None)
+            due = meeting.meeting_date + timedelta(days=90)
+            done = due < clock.today()
+            record_decision(session, None, DecisionData(
+                text=text, owner_member_id=owner.id, due_date=due,
+                action_id=by_title[title] if title else None), copil_meeting=meeting,
+                status=DecisionStatus.FAITE if done else DecisionStatus.OUVERTE,
+                note="Réalisé (bilan présenté au copil suivant)." if done else "")
     return meetings
 
 

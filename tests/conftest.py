@@ -319,6 +319,7 @@ def programme_world(app, world):
     from decimal import Decimal
 
     from models.audit import set_actor
+    from models.councils.decisions import DecisionData, record_decision
     from models.programme.items import DeliverableData, save_item
     from models.programme.reference import ensure_reference
     from models.programme.services import (
@@ -330,7 +331,6 @@ def programme_world(app, world):
     from models.programme.team import (
         MeetingData,
         MemberData,
-        add_decision,
         save_meeting,
         save_member,
     )
@@ -359,7 +359,9 @@ def programme_world(app, world):
         meeting = save_meeting(s, None, programme, MeetingData(
             meeting_date=date(2026, 1, 15), place="Bordeaux",
             participants=["DREETS Nouvelle-Aquitaine — Bertrand Roux"]))
-        decision = add_decision(s, None, meeting, "Lancer l'observatoire", action_b.id)
+        decision = record_decision(s, None, DecisionData(
+            text="Lancer l'observatoire", owner_member_id=member.id,
+            due_date=date(2026, 3, 31), action_id=action_b.id), copil_meeting=meeting)
         s.commit()
         ids.update(programme=programme.id, action_a=action_a.id, action_b=action_b.id,
                    deliverable_b=deliverable.id, member=member.id, meeting=meeting.id,

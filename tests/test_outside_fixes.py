@@ -222,9 +222,10 @@ def test_mailed_links_use_the_public_base_url_not_the_host_header(database_url,
     """A forged ``Host: evil.example`` used to put each trainee's personal evaluation token
     in a link to evil.example."""
     from models.audit import set_actor
+    from models.mail.orm import OutboxMessage
     from models.training import registrations as seats
     from models.training.enums import SessionStatus
-    from models.training.orm import OutboxMessage, TrainingSession
+    from models.training.orm import TrainingSession
 
     base = "https://animareseau.arml-test.fr/app"
     app = make_app(database_url, PUBLIC_BASE_URL=base)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from models.councils.orm import Decision
 from models.network.orm import MissionLocale
 from models.programme import queries
 from models.programme.enums import ActionStatus, MemberStatus, ProgrammeStatus
@@ -16,7 +17,6 @@ from models.programme.orm import (
     ActionAmendment,
     ActionMissionLocale,
     BudgetLine,
-    CopilDecision,
     CopilMeeting,
     Deliverable,
     Objective,
@@ -28,7 +28,7 @@ from seeds.demo import DEMO_ML_CODE, build_demo
 from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)
-TABLES = (Action, ActionMissionLocale, ActionAmendment, BudgetLine, CopilDecision,
+TABLES = (Action, ActionMissionLocale, ActionAmendment, BudgetLine, Decision,
           CopilMeeting, Deliverable, ProgrammeTransition, StaffAllocation, TeamMember)
 
 
@@ -140,7 +140,7 @@ def check_copil(session, demo):
         meetings = queries.meetings(session, programme)
         assert 2 <= len(meetings) <= 3
         validation = session.scalars(
-            select(CopilDecision).join(CopilDecision.transition)
+            select(Decision).join(Decision.transition)
             .where(ProgrammeTransition.programme_id == programme.id,
                    ProgrammeTransition.to_status == ProgrammeStatus.VALIDE)).one()
         assert validation.meeting.programme_id == programme.id

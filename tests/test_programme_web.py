@@ -9,11 +9,11 @@ from decimal import Decimal
 import openpyxl
 from sqlalchemy import select
 
+from models.councils.orm import Decision
 from models.programme.enums import ProgrammeStatus
 from models.programme.orm import (
     Action,
     BudgetLine,
-    CopilDecision,
     Programme,
     ProgrammeTransition,
 )
@@ -136,9 +136,9 @@ def test_workflow_through_the_web_with_copil_decision(client, login_as, programm
     with client.application.app_context():
         programme = db.session.get(Programme, ids["programme"])
         assert programme.status is ProgrammeStatus.VALIDE
-        decision = db.session.scalars(select(CopilDecision).where(
-            CopilDecision.transition_id.is_not(None))).one()
-        assert decision.meeting_id == ids["meeting"] and "Voté à l'unanimité" in decision.text
+        decision = db.session.scalars(select(Decision).where(
+            Decision.transition_id.is_not(None))).one()
+        assert decision.copil_meeting_id == ids["meeting"] and "Voté à l'unanimité" in decision.text
         assert db.session.get(ProgrammeTransition, decision.transition_id).to_status \
             is ProgrammeStatus.VALIDE
     page = client.get(f"/programmes/{ids['programme']}").get_data(as_text=True)

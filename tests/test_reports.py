@@ -35,12 +35,12 @@ from models.audit.orm import AuditEvent
 from models.errors import DomainError
 from models.formatting import format_money
 from models.funding.orm import Convention, Funder
+from models.mail.orm import OutboxMessage
 from models.programme.orm import Action
 from models.reports import services
 from models.reports.content import Parameters, build_content
 from models.reports.orm import FunderReport, FunderReportDownload
 from models.reports.scan import forbidden_terms
-from models.training.orm import OutboxMessage
 from tests.conftest import login
 from webapp.extensions import db
 from webapp.pdf.funder_report import render

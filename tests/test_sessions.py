@@ -17,7 +17,7 @@ from models import clock
 from models.accounts import sessions
 from models.accounts.orm import LoginFailure, SignOnToken, User, UserSession
 from models.audit.orm import AuditEvent
-from models.training.orm import OutboxMessage
+from models.mail.orm import OutboxMessage
 from tests.conftest import PASSWORD, login
 from webapp.extensions import db
 

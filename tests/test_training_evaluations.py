@@ -19,13 +19,13 @@ from models.accounts.orm import User
 from models.audit import set_actor
 from models.audit.orm import AuditEvent
 from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.mail.orm import OutboxMessage
 from models.training import evaluations as ev
 from models.training import registrations as seats
 from models.training.enums import Presence, SessionStatus
 from models.training.orm import (
     Attendance,
     Evaluation,
-    OutboxMessage,
     Registration,
     SessionSlot,
     TrainingSession,

@@ -23,12 +23,13 @@ from models.accounts.orm import User
 from models.audit import set_actor
 from models.errors import DomainError, PermissionDenied
 from models.mail.delivery import deliver_pending
+from models.mail.orm import OutboxMessage
 from models.mail.settings import MailSettings
 from models.training import registrations as seats
 from models.training.convocations import send_convocations
 from models.training.enums import RegistrationStatus, SessionStatus
 from models.training.evaluations import send_evaluation_requests
-from models.training.orm import OutboxMessage, Registration, TrainingSession
+from models.training.orm import Registration, TrainingSession
 from models.training.services import cancel_session
 from tests.conftest import login
 from webapp.extensions import db

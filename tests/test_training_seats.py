@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 
 from models.accounts.orm import User
 from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.mail.orm import OutboxMessage
 from models.training import registrations as seats
 from models.training.enums import RegistrationStatus as R
 from models.training.enums import SessionStatus
-from models.training.orm import OutboxMessage, Registration, TrainingSession
+from models.training.orm import Registration, TrainingSession
 from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)

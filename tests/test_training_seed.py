@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.funding.orm import Funder
+from models.mail.orm import OutboxMessage
 from models.network.orm import MissionLocale
 from models.programme.orm import Action
 from models.training import registrations as seats
@@ -16,7 +17,6 @@ from models.training.enums import Job, Modality, Presence, RegistrationStatus, S
 from models.training.orm import (
     Attendance,
     Evaluation,
-    OutboxMessage,
     Registration,
     SessionSlot,
     Training,

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from models.audit import set_actor
 from models.formatting import format_money
+from models.mail.orm import OutboxMessage
 from models.training import registrations as seats
 from models.training.enums import RegistrationStatus as R
 from models.training.enums import SessionStatus
-from models.training.orm import OutboxMessage, Registration, Training, TrainingSession
+from models.training.orm import Registration, Training, TrainingSession
 from models.training.services import SessionData, SlotData, save_session
 from webapp.extensions import db
 

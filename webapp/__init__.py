@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.admin import bp as admin_bp
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
+    from webapp.councils import bp as councils_bp
     from webapp.funding import bp as funding_bp
     from webapp.main import bp as main_bp
     from webapp.network import bp as network_bp
@@ -67,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.training import bp as training_bp
 
     for bp in (auth_bp, main_bp, network_bp, programme_bp, funding_bp, training_bp, quality_bp,
-               admin_bp):
+               councils_bp, admin_bp):
         app.register_blueprint(bp)
     errors.register(app)
     filters.register(app)

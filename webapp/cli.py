@@ -59,8 +59,8 @@ def register_cli(app: Flask) -> None:
                   help="Ne réessaie pas un message qui a déjà échoué autant de fois.")
     def mail_send(max_attempts: int) -> None:
         from models.mail.delivery import deliver_pending
+        from models.mail.orm import OutboxMessage
         from models.mail.settings import MailSettings
-        from models.training.orm import OutboxMessage
 
         try:
             settings = app.config.get("MAIL_SETTINGS") or MailSettings.from_env()

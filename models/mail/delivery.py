@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.base import utcnow
+from models.mail.orm import OutboxMessage
 from models.mail.settings import MailSettings
-from models.training.orm import OutboxMessage
 
 log = logging.getLogger(__name__)
 

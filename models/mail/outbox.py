@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from models.training.orm import OutboxMessage
+from models.mail.orm import OutboxMessage
 
 
 @dataclass
@@ -22,14 +22,20 @@ class Attachment:
 
 
 def queue_mail(session: Session, recipients: list[str], subject: str, body: str, *,
-               kind: str, session_id: int | None = None,
+               kind: str, about: object | None = None,
                attachments: list[Attachment] | None = None) -> OutboxMessage | None:
-    """Add a message to the outbox (flushed with the caller's unit of work)."""
+    """Add a message to the outbox (flushed with the caller's unit of work).
+
+    ``about`` is the flushed ORM object the message concerns (a training session, a
+    council meeting…); it is recorded by table name and id.
+    """
     to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     if not to:
         return None
     message = OutboxMessage(
-        recipients=to, subject=subject, body=body, kind=kind, session_id=session_id,
+        recipients=to, subject=subject, body=body, kind=kind,
+        subject_type=getattr(about, "__tablename__", None) if about is not None else None,
+        subject_id=getattr(about, "id", None) if about is not None else None,
         attachments=[vars(a) for a in attachments or []])
     session.add(message)
     return message

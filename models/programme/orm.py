@@ -251,6 +251,9 @@ class Indicator(Audited, TimestampMixin, Base):
     target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     achieved: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # computed indicators take their achieved value from the system (models.indicators)
+    source: Mapped[str | None] = mapped_column(String(40))
+    source_ref: Mapped[int | None]
 
     action: Mapped[Action] = relationship(back_populates="indicators")
 
@@ -339,22 +342,7 @@ class CopilMeeting(Audited, TimestampMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     programme: Mapped[Programme] = relationship()
-    decisions: Mapped[list[CopilDecision]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan", order_by="CopilDecision.id")
-
-
-class CopilDecision(Audited, TimestampMixin, Base):
-    __tablename__ = "copil_decision"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("copil_meeting.id", ondelete="CASCADE"),
-                                            index=True)
-    text: Mapped[str] = mapped_column(Text)
-    action_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme_action.id", ondelete="SET NULL"), index=True)
-    transition_id: Mapped[int | None] = mapped_column(
-        ForeignKey("programme_transition.id", ondelete="SET NULL"))
-
-    meeting: Mapped[CopilMeeting] = relationship(back_populates="decisions")
-    action: Mapped[Action | None] = relationship()
-    transition: Mapped[ProgrammeTransition | None] = relationship()
+    # its decisions live in the one register (models.councils.orm.Decision)
+    decisions: Mapped[list[Decision]] = relationship(  # noqa: F821
+        "Decision", back_populates="copil_meeting", order_by="Decision.id",
+        cascade="all, delete-orphan")

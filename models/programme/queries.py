@@ -23,7 +23,6 @@ from models.programme.orm import (
     ActionMissionLocale,
     Axis,
     BudgetLine,
-    CopilDecision,
     CopilMeeting,
     Deliverable,
     Indicator,
@@ -405,8 +404,7 @@ def amendments(session: Session, programme: Programme) -> list[ActionAmendment]:
 
 def meetings(session: Session, programme: Programme) -> list[CopilMeeting]:
     stmt = (select(CopilMeeting).where(CopilMeeting.programme_id == programme.id)
-            .options(selectinload(CopilMeeting.decisions).selectinload(CopilDecision.action),
-                     selectinload(CopilMeeting.decisions).selectinload(CopilDecision.transition))
+            .options(selectinload(CopilMeeting.decisions))
             .order_by(CopilMeeting.meeting_date.desc()))
     return list(session.scalars(stmt))
 

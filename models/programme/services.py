@@ -30,7 +30,6 @@ from models.programme.orm import (
     Action,
     ActionMissionLocale,
     BudgetLine,
-    CopilDecision,
     CopilMeeting,
     Deliverable,
     Indicator,
@@ -165,10 +164,27 @@ def transition(session: Session, actor: Any, programme: Programme, target: Progr
         text = f"Programme {programme.year} : {target.label.lower()}."
         if record.comment:
             text += f" {record.comment}"
-        session.add(CopilDecision(meeting=meeting, text=text, transition_id=record.id))
-        session.flush()
+        _record_transition_decision(session, meeting, text, record)
     log.info("programme %s: %s -> %s by %s", programme.year, source, target, actor_name(actor))
     return record
+
+
+def _record_transition_decision(session: Session, meeting: CopilMeeting, text: str,
+                                record: ProgrammeTransition) -> None:
+    """The copil's decision behind a workflow move, in the one register: already done
+    (the move is recorded), owned by the ARML's direction (or the first team member).
+    Without any team member yet, the transition record alone keeps the trace."""
+    from models.councils.decisions import DecisionData, record_decision
+    from models.councils.enums import DecisionStatus
+    from models.programme.team import default_owner
+
+    owner = default_owner(session, meeting.meeting_date)
+    if owner is None:
+        return
+    record_decision(session, None, DecisionData(text=text, owner_member_id=owner.id,
+                                                due_date=meeting.meeting_date),
+                    copil_meeting=meeting, status=DecisionStatus.FAITE,
+                    note="Passage du programme enregistré.", transition_id=record.id)
 
 
 def duplicate_programme(session: Session, actor: Any, programme: Programme,

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import Errors, PermissionDenied
@@ -15,9 +16,7 @@ from models.policy import can
 from models.programme.enums import MemberStatus
 from models.programme.guards import check_version, flush, require_manage
 from models.programme.orm import (
-    Action,
     Axis,
-    CopilDecision,
     CopilMeeting,
     Objective,
     Programme,
@@ -113,27 +112,14 @@ def save_meeting(session: Session, actor: Any, programme: Programme, data: Meeti
     return meeting
 
 
-def add_decision(session: Session, actor: Any, meeting: CopilMeeting, text: str,
-                 action_id: int | None = None) -> CopilDecision:
-    require_manage(actor)
-    errors = Errors()
-    if not (text or "").strip():
-        errors.add("text", "Le texte de la décision est obligatoire.")
-    if action_id is not None:
-        action = session.get(Action, action_id)
-        if action is None or action.programme_id != meeting.programme_id:
-            errors.add("action_id", "Action introuvable dans ce programme.")
-    errors.raise_if_any()
-    decision = CopilDecision(meeting=meeting, text=text.strip(), action_id=action_id)
-    session.add(decision)
-    session.flush()
-    return decision
-
-
-def delete_decision(session: Session, actor: Any, decision: CopilDecision) -> None:
-    require_manage(actor)
-    session.delete(decision)
-    session.flush()
+def default_owner(session: Session, on: date) -> TeamMember | None:
+    """The team member a decision of the ARML as a whole is given to: the direction if
+    its function says so, else the longest-serving member present on ``on``."""
+    members = [m for m in session.scalars(select(TeamMember).order_by(TeamMember.start_date,
+                                                                        TeamMember.id))
+               if m.start_date <= on and (m.end_date is None or m.end_date >= on)]
+    direction = [m for m in members if "direct" in (m.function or "").lower()]
+    return (direction or members or [None])[0]
 
 
 # ================================================================ reference data

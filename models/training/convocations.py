@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from models.accounts.roles import ARML_TEAM, Role
 from models.errors import DomainError, PermissionDenied
 from models.formatting import format_date
+from models.mail.orm import TRAINING_SESSION, OutboxMessage
 from models.mail.outbox import Attachment, queue_mail
 from models.training.calendar import location_of, session_ics
 from models.training.enums import HalfDay, Modality, RegistrationStatus, SessionStatus
 from models.training.notifications import SIGNATURE, session_line
-from models.training.orm import OutboxMessage, Registration, TrainingSession
+from models.training.orm import Registration, TrainingSession
 
 KIND = "convocation"
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -92,7 +93,7 @@ def send_convocations(session: Session, actor: Any, training_session: TrainingSe
                      content=session_ics(ts, now=now))
     for reg in confirmed:
         queue_mail(session, [reg.email], f"Convocation : {ts.training.title}",
-                   convocation_body(ts, reg), kind=KIND, session_id=ts.id, attachments=[ics])
+                   convocation_body(ts, reg), kind=KIND, about=ts, attachments=[ics])
     session.flush()
     return len(confirmed)
 
@@ -100,6 +101,7 @@ def send_convocations(session: Session, actor: Any, training_session: TrainingSe
 def convocations_sent(session: Session, ts: TrainingSession) -> tuple[int, datetime | None]:
     """How many convocations were queued for the session, and when the last one was."""
     count, last = session.execute(select(func.count(), func.max(OutboxMessage.created_at))
-                                  .where(OutboxMessage.session_id == ts.id,
+                                  .where(OutboxMessage.subject_type == TRAINING_SESSION,
+                                         OutboxMessage.subject_id == ts.id,
                                          OutboxMessage.kind == KIND)).one()
     return count or 0, last

@@ -153,7 +153,7 @@ def send_evaluation_requests(session: Session, actor: Any, ts: TrainingSession,
             f"Votre avis nous aide à améliorer le programme régional : le questionnaire "
             f"prend deux minutes et vos réponses sont anonymes.\n\n{link}\n\nCe lien est "
             f"personnel, utilisable une seule fois, jusqu'au {until}." + SIGNATURE,
-            kind=KIND, session_id=ts.id)
+            kind=KIND, about=ts)
         reg.evaluation_sent_at = now
     session.flush()
     return len(targets)

@@ -43,7 +43,7 @@ def confirmed(session: Session, reg: Registration) -> None:
                f"Bonjour {reg.first_name},\n\nVotre inscription à la formation "
                f"{session_line(ts)} est confirmée. Vous recevrez votre convocation (lieu, "
                f"horaires, accès) avant la session." + SIGNATURE,
-               kind="confirmation", session_id=ts.id)
+               kind="confirmation", about=ts)
 
 
 def waitlisted(session: Session, reg: Registration, position: int) -> None:
@@ -52,7 +52,7 @@ def waitlisted(session: Session, reg: Registration, position: int) -> None:
                f"Bonjour {reg.first_name},\n\nLa formation {session_line(ts)} est complète : "
                f"vous êtes inscrit·e sur la liste d'attente, en position {position}. Si une "
                f"place se libère, vous serez prévenu·e par e-mail." + SIGNATURE,
-               kind="liste_attente", session_id=ts.id)
+               kind="liste_attente", about=ts)
 
 
 def promoted(session: Session, reg: Registration) -> None:
@@ -61,10 +61,10 @@ def promoted(session: Session, reg: Registration) -> None:
             f"{session_line(ts)} est désormais confirmée.")
     queue_mail(session, [reg.email], f"Place confirmée : {ts.training.title}",
                f"Bonjour {reg.first_name},\n\n{text}" + SIGNATURE,
-               kind="promotion", session_id=ts.id)
+               kind="promotion", about=ts)
     queue_mail(session, ml_contacts(session, reg.mission_locale_id),
                f"Place confirmée pour {reg.full_name} : {ts.training.title}",
-               f"Bonjour,\n\n{text}" + SIGNATURE, kind="promotion_ml", session_id=ts.id)
+               f"Bonjour,\n\n{text}" + SIGNATURE, kind="promotion_ml", about=ts)
 
 
 def offered(session: Session, reg: Registration) -> None:
@@ -75,7 +75,7 @@ def offered(session: Session, reg: Registration) -> None:
                f"{session_line(ts)}. Elle vous est réservée jusqu'au {until} : votre mission "
                f"locale (ou l'équipe de l'ARML) peut l'accepter depuis Animaréseau. Sans "
                f"réponse, elle sera proposée à la personne suivante." + SIGNATURE,
-               kind="offre", session_id=ts.id)
+               kind="offre", about=ts)
 
 
 def session_cancelled(session: Session, ts: TrainingSession, regs: list[Registration]) -> None:
@@ -84,7 +84,7 @@ def session_cancelled(session: Session, ts: TrainingSession, regs: list[Registra
                    f"Bonjour {reg.first_name},\n\nLa formation {session_line(ts)} est "
                    f"annulée.\nMotif : {ts.cancel_reason}\n\nVotre inscription est close ; "
                    f"vous serez informé·e des prochaines sessions." + SIGNATURE,
-                   kind="annulation", session_id=ts.id)
+                   kind="annulation", about=ts)
 
 
 def dates_changed(session: Session, ts: TrainingSession, regs: list[Registration]) -> None:
@@ -94,4 +94,4 @@ def dates_changed(session: Session, ts: TrainingSession, regs: list[Registration
                    f"{ts.training.title} » ont changé : elle aura lieu "
                    f"{session_line(ts).split('», ', 1)[1]}. Si vous ne pouvez plus y "
                    f"participer, prévenez votre mission locale pour libérer votre place."
-                   + SIGNATURE, kind="changement_dates", session_id=ts.id)
+                   + SIGNATURE, kind="changement_dates", about=ts)

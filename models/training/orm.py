@@ -205,24 +205,3 @@ class Evaluation(Base):
     __table_args__ = tuple(
         CheckConstraint(f"{c} BETWEEN 1 AND 5", name=f"{c}_range")
         for c in ("overall", "objectives_met", "trainer", "organisation"))
-
-
-class OutboxMessage(Base):
-    """Every e-mail the product sends, written in the same transaction as the change
-    that causes it, then delivered by SMTP (or kept here when none is configured)."""
-
-    __tablename__ = "outbox_message"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipients: Mapped[list[str]] = mapped_column(JSON)
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    # [{"filename": ..., "mimetype": ..., "content": <text>}]
-    attachments: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("training_session.id", ondelete="SET NULL"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    sent_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import String, cast, func, or_, select
 
+from models.mail.orm import OutboxMessage
 from models.mail.settings import MailSettings
-from models.training.orm import OutboxMessage
 from webapp.access import access, ensure
 from webapp.admin import bp
 from webapp.extensions import db

@@ -134,16 +134,6 @@ class MeetingForm(Form):
     notes = TextAreaField("Compte rendu", validators=[Length(max=10000)])
 
 
-class DecisionForm(Form):
-    text = TextAreaField("Décision", validators=[DataRequired(REQUIRED), Length(max=4000)])
-    action_id = SelectField("Action concernée", coerce=optional_int, validate_choice=False,
-                            validators=[Optional()])
-
-    def __init__(self, *args, actions: Choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.action_id.choices = [("", "— le programme dans son ensemble —"), *actions]
-
-
 class ReferenceForm(Form):
     title = TextAreaField("Libellé", validators=[DataRequired(REQUIRED), Length(max=300)])
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models.councils.decisions import delete_decision, record_decision
+from models.councils.orm import Decision
+from models.councils.register import copil_follow_up, is_overdue
 from models.policy import can
 from models.programme import queries
 from models.programme.enums import MemberStatus
-from models.programme.orm import CopilDecision, CopilMeeting, TeamMember
+from models.programme.orm import CopilMeeting, TeamMember
 from models.programme.team import (
     MeetingData,
     MemberData,
-    add_decision,
-    delete_decision,
     save_meeting,
     save_member,
 )
 from webapp.access import access, ensure
+from webapp.councils.forms_decisions import DecisionForm, owner_choices
 from webapp.extensions import db
 from webapp.forms_common import lines, version_of
 from webapp.programme import bp
 from webapp.programme.common import programme_or_404, today
-from webapp.programme.forms import DecisionForm, EmptyForm, MeetingForm, MemberForm
+from webapp.programme.forms import EmptyForm, MeetingForm, MemberForm
 from webapp.unit_of_work import attempt, flash_form_errors
 
 
@@ -110,7 +112,10 @@ def meeting_detail(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template("programme/meeting_detail.html", meeting=meeting,
                            programme=meeting.programme,
-                           decision_form=DecisionForm(actions=_action_choices(meeting.programme_id)),
+                           decision_form=DecisionForm(
+                               actions=_action_choices(meeting.programme_id),
+                               owners=owner_choices(db.session)),
+                           follow_up=copil_follow_up(db.session, meeting), is_overdue=is_overdue,
                            row_form=EmptyForm(), manage=can(current_user, "programme.manage"))
 
 
@@ -134,10 +139,11 @@ def meeting_edit(meeting_id: int):
 @access("programme.manage")
 def decision_add(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    form = DecisionForm(actions=[])
+    form = DecisionForm(actions=_action_choices(meeting.programme_id),
+                        owners=owner_choices(db.session))
     if form.validate_on_submit():
-        if attempt(lambda: add_decision(db.session, current_user, meeting,
-                                        form.text.data or "", form.action_id.data)).ok:
+        if attempt(lambda: record_decision(db.session, current_user, form.data_object(),
+                                           copil_meeting=meeting), form=form).ok:
             flash("Décision enregistrée.", "success")
     else:
         flash_form_errors(form)
@@ -147,9 +153,9 @@ def decision_add(meeting_id: int):
 @bp.route("/copil/decisions/<int:decision_id>/supprimer", methods=["POST"])
 @access("programme.manage")
 def decision_delete(decision_id: int):
-    decision = db.session.get(CopilDecision, decision_id)
-    ensure(decision is not None)
-    meeting_id = decision.meeting_id
+    decision = db.session.get(Decision, decision_id)
+    ensure(decision is not None and decision.copil_meeting_id is not None)
+    meeting_id = decision.copil_meeting_id
     form = EmptyForm()
     if not form.validate_on_submit():
         flash_form_errors(form)

@@ -1,0 +1,3 @@
+"""(to be written)"""
+
+from webapp.councils import bp  # noqa: F401
