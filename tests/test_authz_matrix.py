@@ -9,6 +9,12 @@ from __future__ import annotations
 import pytest
 
 from models.accounts.orm import User
+from tests import (
+    authz_councils_decisions,
+    authz_councils_meetings,
+    authz_councils_minutes,
+    authz_councils_projects,
+)
 from tests.conftest import ROLES, login
 from webapp.extensions import db
 
@@ -235,6 +241,12 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
                              {"anon": LOGIN, "admin": NOT_FOUND, "*": FORBIDDEN}),
 }
 
+# the councils area: one module per part (its routes and the objects they need)
+COUNCIL_PARTS = (authz_councils_meetings, authz_councils_minutes, authz_councils_decisions,
+                 authz_councils_projects)
+for _part in COUNCIL_PARTS:
+    EXPECTED.update(_part.EXPECTED)
+
 STATIC = {"static", "bootstrap.static"}
 
 
@@ -243,6 +255,8 @@ def full_world(app, full_world, request):
     """The conftest world plus a finished Parcours import for ml_b (the other mission
     locale) with one finding and one mark: ids quality_import, finding_b, mark_b."""
     add_quality_import(app, full_world)
+    for part in COUNCIL_PARTS:
+        part.add(app, full_world)
     callspec = getattr(request.node, "callspec", None)
     if callspec and str(callspec.params.get("endpoint", "")).startswith("funding.report"):
         add_reports(app, full_world)  # a PDF per funder: only where a route needs them

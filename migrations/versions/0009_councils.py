@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('quorum_threshold', sa.Integer(), nullable=True),
     sa.Column('proxies_enabled', sa.Boolean(), nullable=False),
     sa.Column('max_proxies', sa.Integer(), nullable=False),
+    sa.Column('notice_days', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

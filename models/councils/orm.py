@@ -62,6 +62,8 @@ class CouncilSeries(Audited, TimestampMixin, Base):
     quorum_threshold: Mapped[int | None]
     proxies_enabled: Mapped[bool] = mapped_column(default=False)
     max_proxies: Mapped[int] = mapped_column(default=1)
+    # invitations sent fewer days ahead than this get a warning (the setting)
+    notice_days: Mapped[int] = mapped_column(default=10)
     active: Mapped[bool] = mapped_column(default=True)
     version_id: Mapped[int] = mapped_column(default=1)
 
