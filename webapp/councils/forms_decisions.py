@@ -68,3 +68,7 @@ class StatusForm(Form):
     meeting_id = SelectField("Lors de la réunion", coerce=optional_int, validate_choice=False,
                              validators=[Optional()])
     version_id = HiddenField()
+
+
+class DeleteForm(Form):
+    """A button posting nothing but its CSRF token."""
