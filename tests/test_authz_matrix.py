@@ -235,6 +235,10 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "funding.review_edit": ("GET", {"action_id": "action_a"}, TEAM_OK),
     # the compte rendu financier lists every co-funder: the team's document only
     "funding.convention_financial_report": ("GET", {"convention_id": "convention_b"}, TEAM_OK),
+    # making an indicator computed: the team (an indicator nobody has: not found)
+    "programme.indicator_source": ("POST", {"indicator_id": 999999},
+                                   {"anon": LOGIN, "admin": NOT_FOUND, "animateur": NOT_FOUND,
+                                    "*": FORBIDDEN}),
     # the outbox holds names and addresses: admins only
     "admin.outbox": ("GET", {}, {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}),
     "admin.outbox_message": ("GET", {"message_id": 999999},

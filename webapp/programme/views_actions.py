@@ -9,12 +9,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from models.audit.queries import history_of
 from models.errors import ConcurrentEdit
 from models.network.orm import MissionLocale
 from models.policy import can
 from models.programme import queries
+from models.programme.computed import describe
 from models.programme.enums import ActionStatus
 from models.programme.items import (
     AllocationData,
@@ -164,6 +166,8 @@ def action_detail(action_id: int):
     return render_template(
         "programme/action_detail.html", action=action, programme=programme, full=full,
         manage=manage, today=today(), planned=planned, actual=actual,
+        computed={i.id: describe(db.session, i) for i in action.indicators if i.source},
+        source_choices=_source_choices() if manage else [],
         forms={kind: spec.form(members, kind) for kind, spec in ITEMS.items()},
         members=members, delete_form=DeleteActionForm(), row_form=EmptyForm(),
         history=history_of(db.session, Action.__tablename__, action.id)[:15] if full else [],
@@ -282,3 +286,45 @@ def item_delete(action_id: int, kind: str, item_id: int):
     else:
         flash_form_errors(form)
     return redirect(url_for("programme.action_detail", action_id=action.id) + f"#{kind}")
+
+
+# ---------------------------------------------------------------- computed indicators
+def _source_choices() -> list[tuple[str, str]]:
+    """"<source>|<ref>" values: each council series (or all) and each collective project."""
+    from models.councils.orm import CollectiveProject, CouncilSeries
+    from models.programme.computed import SOURCES
+
+    series = list(db.session.scalars(select(CouncilSeries).order_by(CouncilSeries.name)))
+    projects = list(db.session.scalars(select(CollectiveProject)
+                                       .order_by(CollectiveProject.title)))
+    choices = [("", "Saisi à la main")]
+    for key, spec in SOURCES.items():
+        if spec.ref == "series":
+            choices.append((f"{key}|", f"{spec.label} — toutes les instances"))
+            choices += [(f"{key}|{s.id}", f"{spec.label} — {s.name}") for s in series]
+        else:
+            choices += [(f"{key}|{p.id}", f"{spec.label} — {p.title}") for p in projects]
+    return choices
+
+
+@bp.route("/indicateurs/<int:indicator_id>/source", methods=["POST"])
+@access("programme.manage")
+def indicator_source(indicator_id: int):
+    from models.programme.computed import set_source
+
+    indicator = db.session.get(Indicator, indicator_id)
+    ensure(indicator is not None and can(current_user, "action.view", indicator.action))
+    form = EmptyForm()
+    raw = request.form.get("source", "")
+    if raw and raw not in {value for value, _ in _source_choices()}:
+        flash("Source de calcul inconnue.", "warning")
+    elif not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        key, _, ref = raw.partition("|")
+        if attempt(lambda: set_source(db.session, current_user, indicator, key or None,
+                                      int(ref) if ref else None)).ok:
+            flash("Indicateur calculé par Animaréseau." if key
+                  else "Indicateur de nouveau saisi à la main.", "success")
+    return redirect(url_for("programme.action_detail", action_id=indicator.action_id)
+                    + "#indicateurs")
