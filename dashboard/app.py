@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dashboard.auth import current_principal, login_form, logout  # noqa: E402
+from dashboard.data_councils import RULE as COUNCILS_RULE  # noqa: E402
 from models.accounts.roles import Role  # noqa: E402
 
 st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon="📊",
@@ -47,6 +48,9 @@ if user.can("funding.plan"):
 if user.can("training.stats"):
     pages.append(st.Page(str(VIEWS / "formations.py"), title="Formations",
                          icon=":material/school:"))
+if user.can(COUNCILS_RULE):
+    pages.append(st.Page(str(VIEWS / "conseils.py"), title="Conseils et projets",
+                         icon=":material/groups:"))
 if user.can("observatory.view"):
     pages.append(st.Page(str(VIEWS / "observatoire.py"), title="Observatoire",
                          icon=":material/insights:"))
