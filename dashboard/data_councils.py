@@ -23,7 +23,7 @@ from models.errors import PermissionDenied
 #: whole decision register: team and copil (NETWORK_READERS), never an ml or financeur
 #: account. ``models.policy`` has no rule of its own for it: this one has exactly those
 #: readers, and the page feeds the programme's computed indicators.
-RULE = "programme.overview"
+RULE = "councils.stats"
 
 SUMMARY_COLUMNS = ["meetings_held", "invited", "present", "represented", "excused", "absent",
                    "unrecorded", "rate", "decisions", "open", "overdue", "open_all",

@@ -203,6 +203,8 @@ RULES: dict[str, Rule] = {
     "councils.propose": _councils.propose_topic,
     "minutes.view": _councils.view_minutes,
     "decisions.view": _councils.view_decision,
+    # the dashboard page "Conseils et projets": the team and the copil
+    "councils.stats": lambda u, o: _role(u) in NETWORK_READERS,
     "decisions.progress": _councils.progress_decision,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,

@@ -570,7 +570,8 @@ def test_small_screens_keyboard_and_focus(app, a11y_world, web, open_page, shots
 DASHBOARD_PAGES = {
     "admin": {"Accueil": "Tableaux de bord", "Réseau": "Réseau des missions locales",
               "Programme": "Programme régional d'animation", "Financements": "Financements",
-              "Formations": "Formations", "Observatoire": "Observatoire régional",
+              "Formations": "Formations", "Conseils et projets": "Conseils et projets",
+              "Observatoire": "Observatoire régional",
               "Qualité des données": "Qualité des données"},
     "ml": {"Accueil": "Tableaux de bord", "Observatoire": "Observatoire régional",
            "Qualité des données": "Qualité des données"},

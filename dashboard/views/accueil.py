@@ -20,11 +20,16 @@ if user.can("network.view"):
     if user.can("training.stats"):
         lines.append("- **Formations** : sessions réalisées, stagiaires, remplissage, absences, "
                      "participation par mission locale et par fonction, satisfaction.")
+    if user.can("councils.stats"):
+        lines.append("- **Conseils et projets** : réunions tenues, présence des directeurs par "
+                     "réunion et par mission locale, décisions par statut et en retard, "
+                     "projets collectifs par phase.")
     if user.can("quality.region"):
         lines.append("- **Qualité des données** : contrôle des extractions Parcours à la charte "
                      "régionale de saisie, score et classement des missions locales, règles "
                      "les plus enfreintes.")
-    lines.append("- L'observatoire régional arrivera ici à sa mise en service.")
+    lines.append("- **Observatoire** : les jeunes accompagnés par mission locale, département "
+                 "et région, protégés par le secret statistique.")
     st.markdown("\n".join(lines))
 elif user.can("quality.view"):
     st.markdown("- **Qualité des données** : le contrôle des extractions Parcours de votre "
