@@ -18,6 +18,7 @@ from models.accounts.roles import Role
 from models.accounts.services import UserData, create_user, find_by_email
 from models.base import Base
 from models.network.orm import MissionLocale, Region
+from seeds.councils_demo import build_councils
 from seeds.funding_data import FINANCEUR_FUNDER
 from seeds.funding_demo import build_funders
 from seeds.network_data import (
@@ -112,7 +113,8 @@ def build_demo(session: Session) -> str:
     training = build_training(session)
     parcours = build_parcours(session, featured_ml=DEMO_ML_CODE)  # commits: imports run inline
     reports = build_reports(session)
+    councils = build_councils(session)
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}, {training}, {parcours}, {reports}. {YEAR_NOTICE}")
+            f"{programmes}, {training}, {parcours}, {reports}, {councils}. {YEAR_NOTICE}")
