@@ -109,7 +109,7 @@ DECISIONS: list[list[tuple[str, str, int, list[tuple[int, str, str, int]]]]] = [
      ("Répondre à l'appel à projets mobilité de la Région", "ml", 30,
       [(4, "abandonnee", "Critères de l'appel incompatibles avec le calendrier.", 0)]),
      ("Présenter les retours de la 1re vague du cluster en conseil d'administration", "m", 45,
-      []),
+      [(5, "reportee", "Conseil d'administration décalé en janvier.", 45)]),
      ("Diffuser le bilan de la 1re vague du cluster aux missions locales", "m", 30,
       [(4, "faite", "Bilan diffusé avec le compte rendu.", 0)])],
     [("Relire le projet de publication de l'observatoire", "ml", 21,
@@ -200,7 +200,7 @@ def _decide(session: Session, held: list[Meeting], mls: list[MissionLocale],
             with _at(_moment(meeting.day, 16)):
                 data = _owner(session, kind, index * 4 + n, mls, members)
                 due = meeting.day + timedelta(days=due_days)
-                still_open = not fate or fate[-1][1] not in ("faite", "abandonnee")
+                still_open = not fate or fate[-1][1] not in ("faite", "abandonnee")  # at the end
                 if still_open and text != OVERDUE:  # due after today: not overdue
                     due = max(due, today + timedelta(days=20 + 7 * n))
                 data.text, data.due_date = text, due

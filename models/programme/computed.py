@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models.errors import Errors
@@ -41,9 +41,7 @@ SOURCES: dict[str, Source] = {s.key: s for s in (
 
 def compute(session: Session, indicator: Indicator) -> Decimal | None:
     """The figure for the indicator's programme year (None: nothing to count yet)."""
-    from models.councils import stats
-    from models.councils.enums import ParticipantStatus
-    from models.councils.orm import ProjectParticipant
+    from models.councils import projects, stats
 
     year = indicator.action.programme.year
     key = indicator.source
@@ -56,10 +54,7 @@ def compute(session: Session, indicator: Indicator) -> Decimal | None:
     if key == "projet.mls_participantes":
         if indicator.source_ref is None:
             return None
-        return Decimal(session.scalar(
-            select(func.count()).select_from(ProjectParticipant).where(
-                ProjectParticipant.project_id == indicator.source_ref,
-                ProjectParticipant.status == ParticipantStatus.RETENU)) or 0)
+        return Decimal(projects.participating_count(session, indicator.source_ref))
     return None
 
 
