@@ -76,7 +76,7 @@ def _details(meeting: Meeting, s: dict) -> Table:
     rows = [[Paragraph(typo(k1), s["cell_bold"]), Paragraph(typo(v1), s["cell"]),
              Paragraph(typo(k2), s["cell_bold"]), Paragraph(typo(v2), s["cell"])]
             for (k1, v1), (k2, v2) in zip(left, right, strict=True)]
-    table = Table(rows, colWidths=[24 * mm, WIDTH / 2 - 24 * mm, 30 * mm, WIDTH / 2 - 30 * mm])
+    table = Table(rows, colWidths=[24 * mm, WIDTH / 2 - 24 * mm, 34 * mm, WIDTH / 2 - 34 * mm])
     table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT), ("BACKGROUND", (2, 0), (2, -1), LIGHT),
         ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
@@ -113,10 +113,10 @@ def attendance_sheet_pdf(meeting: Meeting, arml_name: str, generated_at: datetim
         footer=(f"Document généré le {format_datetime(generated_at)} par Animaréseau — "
                 "une signature par personne présente."))
     head = ["Nom et prénom", "Structure", "Qualité"]
-    widths = [50 * mm, 50 * mm, 18 * mm]
+    widths = [46 * mm, 46 * mm, 18 * mm]
     if proxies:
         head.append("Pouvoir donné à")
-        widths.append(30 * mm)
+        widths.append(28 * mm)
     head.append("Signature")
     widths.append(WIDTH - sum(widths))
     rows: list[list] = [[Paragraph(typo(h), s["cell_head"]) for h in head]]
@@ -146,10 +146,11 @@ def attendance_sheet_pdf(meeting: Meeting, arml_name: str, generated_at: datetim
                "présent·e) l'indique dans la colonne « Pouvoir donné à » et joint le "
                "pouvoir écrit." if proxies else ""))
     story = [Paragraph(typo(arml_name or "ARML"), s["arml"]),
-             Paragraph(typo("Feuille d'émargement"), s["title"]),
-             Paragraph(typo(meeting_title(meeting)), s["subtitle"]), Spacer(1, 2 * mm),
-             _details(meeting, s), Spacer(1, 4 * mm), grid, Spacer(1, 3 * mm),
-             Paragraph(typo(note), s["small"])]
+             Paragraph(typo("Feuille d'émargement"), s["title"])]
+    if meeting.title:
+        story.append(Paragraph(typo(meeting.title), s["subtitle"]))
+    story += [Spacer(1, 2 * mm), _details(meeting, s), Spacer(1, 4 * mm), grid,
+              Spacer(1, 3 * mm), Paragraph(typo(note), s["small"])]
     return build_pdf(story, meta, pagesize=PAGE, margins=MARGINS)
 
 
@@ -189,9 +190,10 @@ def _participants(record: MinutesRecord, s: dict) -> list:
     q = record.quorum
     if q.enabled:
         verdict = "atteint" if q.reached else "non atteint"
+        out.append(Spacer(1, 2 * mm))
         out.append(Paragraph(typo(
             f"Quorum {verdict} : {q.present} présent·e(s) et {q.represented} "
-            f"représenté·e(s) sur {q.members} membres (seuil : {q.threshold})."), s["body"]))
+            f"représenté·e(s) sur {q.members} membre(s) (seuil : {q.threshold})."), s["body"]))
     return out
 
 
