@@ -471,7 +471,8 @@ def test_attendance_sheet_pdf_lists_every_invitee(session, c, login_as):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert "emargement-" in response.headers["Content-Disposition"]
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    text = " ".join(" ".join(p.extract_text().split())
+                    for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Feuille d'émargement" in text
     for name in ("AUBERT", "BAYLE", "CASTEL", "DUPUY", "ETCHEVERRY", "GARAT"):
         assert name in text

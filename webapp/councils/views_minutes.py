@@ -15,7 +15,6 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from models import clock
 from models.councils import attendance as att
@@ -63,14 +62,6 @@ def _team() -> bool:
 def _arml_name() -> str:
     region = current_region(db.session)
     return region.arml_name if region is not None else "ARML"
-
-
-def _meeting_url(meeting: Meeting) -> str | None:
-    """The meeting page (another part of the area), when it is there."""
-    try:
-        return url_for("councils.meeting_detail", meeting_id=meeting.id)
-    except BuildError:
-        return None
 
 
 def _pdf(body: bytes, filename: str) -> Response:
@@ -134,7 +125,7 @@ def _render_attendance(meeting: Meeting, *, typed: dict[int, tuple[str, str]] | 
         members=members, presences=list(Presence), form=form, quorum=att.quorum(meeting),
         rate=att.attendance_rate(meeting), readonly=_editable_reason(meeting),
         held=MeetingStatus(meeting.status) is MeetingStatus.TENU,
-        missing=len(att.missing_presences(meeting)), meeting_url=_meeting_url(meeting)), status
+        missing=len(att.missing_presences(meeting))), status
 
 
 @bp.route("/reunions/<int:meeting_id>/presences", methods=["GET", "POST"])
@@ -222,7 +213,7 @@ def _render_minutes(meeting: Meeting, *, form: MinutesForm | None = None,
     minutes = record.minutes
     team = _team()
     context = {"meeting": meeting, "series": meeting.series, "record": record,
-               "minutes": minutes, "team": team, "meeting_url": _meeting_url(meeting),
+               "minutes": minutes, "team": team,
                "held": MeetingStatus(meeting.status) is MeetingStatus.TENU,
                "approved": mins.is_approved(minutes), "today": clock.today(),
                "can_view_decision": lambda d: can(current_user, "decisions.view", d)}
