@@ -725,12 +725,12 @@ def carry_to_next(session: Session, actor: Any, item: AgendaItem, *,
                             presenter=item.presenter, duration_minutes=item.duration_minutes,
                             proposed_by_ml_id=item.proposed_by_ml_id,
                             proposed_by=item.proposed_by)
+        session.add(target)
         for attachment in item.attachments:
             target.attachments.append(AgendaAttachment(
                 filename=attachment.filename, mimetype=attachment.mimetype,
                 size=attachment.size, sha256=attachment.sha256, content=attachment.content,
                 uploaded_by=attachment.uploaded_by))
-        session.add(target)
     else:
         target = item
         item.meeting = following
