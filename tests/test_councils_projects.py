@@ -712,3 +712,7 @@ def test_results_show_from_three_answers_on_the_page(client, pw):
     page = client.get(f"/conseils/projets/{p.id}").get_data(as_text=True)
     assert "Résultats masqués" not in page
     assert "Très utile." in page and "Trop court." in page
+    client.post("/deconnexion")
+    _client_as(client, pw, "animateur")
+    team = client.get(f"/conseils/projets/{p.id}").get_data(as_text=True)
+    assert "a répondu" not in team  # the team sees who was asked, never who answered
