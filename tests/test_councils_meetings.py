@@ -363,6 +363,13 @@ def test_meeting_page(app, client, council):
     assert "Approbation du compte rendu de la réunion du" in text
     assert "1 h 30" in text  # 45 + 30 min, and 15 for the approval
     assert "Envoyer les invitations" not in text  # the copil reads only
+    # a mission locale reads the decisions its ML owns; the others are a count
+    ml = app.test_client()
+    login(ml, council["emails"]["ml"])
+    text = html.unescape(ml.get(f"/conseils/reunions/{ids['council_meeting']}")
+                         .get_data(as_text=True))
+    assert "Écrire la charte" in text and "Relancer les partenaires" not in text
+    assert "1 autre décision suivie" in text
 
 
 def test_team_builds_a_meeting_through_the_pages(app, client, council):

@@ -275,8 +275,9 @@ def _body(session: Session, meeting: Meeting, invitee: Invitee, base_url: str,
     lines = agenda_lines(session, meeting)
     if lines:
         parts.append("Ordre du jour :\n" + "\n".join(lines))
+    member = InviteeKind(invitee.kind) is InviteeKind.MEMBRE
     answers = "présent·e ou excusé·e" + (", ou représenté·e par un autre membre"
-                                         if series.proxies_enabled else "")
+                                         if series.proxies_enabled and member else "")
     if invitee.mission_locale_id is not None:
         parts.append(f"Merci de répondre ({answers}) depuis Animaréseau, rubrique « Mes "
                      f"invitations » de votre mission locale : {_link(base_url, meeting)}")

@@ -13,7 +13,7 @@ from sqlalchemy import Select, extract, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import clock
-from models.accounts.roles import ARML_TEAM, NETWORK_READERS, Role
+from models.accounts.roles import NETWORK_READERS, Role
 from models.councils.enums import InviteeKind, ItemKind, MeetingStatus, Presence
 from models.councils.meetings import (
     APPROVAL_MINUTES,
@@ -26,6 +26,7 @@ from models.councils.meetings import (
 )
 from models.councils.orm import AgendaItem, CouncilSeries, Decision, Invitee, Meeting
 from models.councils.register import follow_up, is_overdue
+from models.policy import can
 
 
 def _role(user: Any) -> Role | None:
@@ -112,6 +113,7 @@ class MeetingPage:
     total_minutes: int
     approval_pending: Meeting | None  # the approval item still to be added
     follow_up: list[FollowRow]
+    hidden_follow_up: int
     members: list[Invitee]
     guests: list[Invitee]
     answers: dict[str, int]
@@ -150,7 +152,13 @@ def meeting_page(session: Session, user: Any, meeting: Meeting,
                  today: date | None = None) -> MeetingPage:
     today = today or clock.today()
     items = ordered_items(meeting)
-    rows = [FollowRow(d, is_overdue(d, today)) for d in follow_up(session, meeting)]
+    rows, hidden = [], 0
+    for decision in follow_up(session, meeting):
+        # a mission locale reads the decisions its ML owns (the rest: a count)
+        if user is not None and not can(user, "decisions.view", decision):
+            hidden += 1
+            continue
+        rows.append(FollowRow(decision, is_overdue(decision, today)))
     invitees = sorted(meeting.invitees, key=lambda i: (i.full_name.lower(), i.id))
     members = [i for i in invitees if InviteeKind(i.kind) is InviteeKind.MEMBRE]
     guests = [i for i in invitees if InviteeKind(i.kind) is InviteeKind.INVITE]
@@ -165,7 +173,7 @@ def meeting_page(session: Session, user: Any, meeting: Meeting,
         total += APPROVAL_MINUTES
     return MeetingPage(
         meeting=meeting, items=items, total_minutes=total, approval_pending=pending,
-        follow_up=rows, members=members, guests=guests,
+        follow_up=rows, hidden_follow_up=hidden, members=members, guests=guests,
         answers=answer_counts([*members, *guests]),
         previous=_neighbour(session, meeting, True), next=_neighbour(session, meeting, False),
         previous_held=previous_held(session, meeting), mine=mine)
@@ -258,7 +266,6 @@ def schedulable_meetings(session: Session, series: CouncilSeries) -> list[Meetin
 class Home:
     upcoming: list[Meeting]
     invitations: list[Invitee]
-    guest_of: list[Meeting]
     series: list[SeriesRow]
     recent: list[Meeting]
 
@@ -273,11 +280,9 @@ def home(session: Session, user: Any, today: date | None = None) -> Home:
                    .where(Meeting.day < today, Meeting.day >= today - timedelta(days=400),
                           Meeting.status == MeetingStatus.TENU)
                    .order_by(Meeting.day.desc()).limit(5))
-    role = _role(user)
     return Home(
         upcoming=list(session.scalars(_loaded(upcoming_stmt))),
         invitations=ml_invitations(session, user, today=today),
-        guest_of=guest_invitations(session, user, today) if role not in ARML_TEAM else [],
         series=series_rows(session, today),
         recent=list(session.scalars(_loaded(recent_stmt))))
 

@@ -379,7 +379,9 @@ def _render_meeting(meeting: Meeting):
         manage=manage, when=inv.when_line(meeting), links=links,
         answer_forms=answer_forms, cancel_form=CancelForm(formdata=None),
         attachment_form=AttachmentForm(formdata=None), empty_form=EmptyForm(formdata=None),
-        decision_form=decision_form, decisions=taken_at(db.session, meeting),
+        decision_form=decision_form,
+        decisions=[d for d in taken_at(db.session, meeting)
+                   if can(current_user, "decisions.view", d)],
         can_view_decisions=can(current_user, "decisions.view"),
         short_notice=(manage and days_ahead < (meeting.series.notice_days or 0)
                       and MeetingStatus(meeting.status) is MeetingStatus.PLANIFIE
