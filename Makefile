@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/parcours.py
 	$(BIN)/python bench/observatory.py
 	$(BIN)/python bench/funder_reports.py
+	$(BIN)/python bench/councils.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
