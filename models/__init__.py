@@ -18,12 +18,12 @@ from models.audit import listeners as _audit_listeners  # noqa: F401
 from models.audit import orm as _audit_orm  # noqa: F401
 from models.base import Base
 from models.councils import orm as _councils_orm  # noqa: F401
-from models.programme import computed as _computed_indicators  # noqa: F401
 from models.funding import orm as _funding_orm  # noqa: F401
 from models.mail import orm as _mail_orm  # noqa: F401
 from models.network import orm as _network_orm  # noqa: F401
 from models.observatory import orm as _observatory_orm  # noqa: F401
 from models.parcours import orm as _parcours_orm  # noqa: F401
+from models.programme import computed as _computed_indicators  # noqa: F401
 from models.programme import orm as _programme_orm  # noqa: F401
 from models.reports import orm as _reports_orm  # noqa: F401
 from models.training import orm as _training_orm  # noqa: F401

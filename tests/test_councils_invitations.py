@@ -534,3 +534,13 @@ def test_council_feed(app, client, council):
     other = app.test_client()
     login(other, council["emails"]["financeur"])
     assert other.get("/conseils/calendrier.ics").status_code == 403
+
+
+def test_delivery_declares_the_method_of_the_calendar():
+    """Mail clients treat an invitation as a meeting request (and a cancellation as one)
+    only when the MIME part says so: the part takes the calendar's own METHOD."""
+    from models.mail.delivery import _ics_method
+
+    assert _ics_method("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR") == "REQUEST"
+    assert _ics_method("BEGIN:VCALENDAR\nmethod:cancel\nEND:VCALENDAR") == "CANCEL"
+    assert _ics_method("BEGIN:VCALENDAR\nEND:VCALENDAR") == "PUBLISH"

@@ -274,7 +274,9 @@ def _web_world(app, ids):
                              meeting=m1)
         d3 = record_decision(s, None, _data(ids, m1, owner_member_id=None,
                                             owner_ml_id=ids["ml_b"], owner_person="Mme Roux",
-                                            text="Partager l'outil de suivi"), meeting=m1)
+                                            text="Partager l'outil de suivi",
+                                            due_date=clock.today() + timedelta(days=30)),
+                             meeting=m1)
         s.commit()
         return d1.id, d2.id, d3.id
 
@@ -295,11 +297,15 @@ def test_register_page_filters_and_exports(app, client, register_world):
     exported = client.get("/conseils/decisions/export.csv?en_retard=1")
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff")),
                            delimiter=";"))
-    assert rows[0][0] == "numero" and len(rows) == 2 and rows[1][4] == "Relancer la DREETS"
+    # the late ones: d1 (due a month after a meeting 200 days ago), d2, and the world's copil
+    # decision (due 31/03/2026)
+    texts = sorted(row[4] for row in rows[1:])
+    assert rows[0][0] == "numero" and texts == ["'=Formule piège", "Lancer l'observatoire",
+                                                "Relancer la DREETS"]
     xlsx = client.get("/conseils/decisions/export.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     texts = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "'=Formule piège" in texts and len(texts) == 3
+    assert "'=Formule piège" in texts and len(texts) == 4  # with the copil decision
 
 
 def test_ml_sees_only_its_decisions_and_updates_progress(app, client, register_world):

@@ -363,4 +363,11 @@ def hold_meeting(session: Session, actor: Any, meeting: Meeting,
     _apply(meeting, presences, final)
     meeting.status = MeetingStatus.TENU
     flush(session)
+    # the next meeting's agenda now opens with the approval of these minutes
+    from models.councils.meetings import ensure_approval_item, next_meeting
+
+    following = next_meeting(session, meeting)
+    if following is not None:
+        ensure_approval_item(session, following)
+        flush(session)
     return quorum(meeting)

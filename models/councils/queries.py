@@ -24,7 +24,14 @@ from models.councils.meetings import (
     ordered_items,
     previous_held,
 )
-from models.councils.orm import AgendaItem, CouncilSeries, Decision, Invitee, Meeting
+from models.councils.orm import (
+    AgendaAttachment,
+    AgendaItem,
+    CouncilSeries,
+    Decision,
+    Invitee,
+    Meeting,
+)
 from models.councils.register import follow_up, is_overdue
 from models.policy import can
 
@@ -39,8 +46,11 @@ def _role(user: Any) -> Role | None:
 
 
 def _loaded(stmt: Select) -> Select:
+    # attachments with their items, without their bytes (the page lists file names)
     return stmt.options(selectinload(Meeting.series), selectinload(Meeting.invitees),
-                        selectinload(Meeting.items), selectinload(Meeting.minutes))
+                        selectinload(Meeting.items).selectinload(AgendaItem.attachments)
+                        .defer(AgendaAttachment.content),
+                        selectinload(Meeting.minutes))
 
 
 def scope_meetings(stmt: Select, user: Any) -> Select:

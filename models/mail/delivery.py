@@ -58,6 +58,15 @@ def take_queued_ids(session: Session) -> list[int]:
 
 
 # ---------------------------------------------------------------- building and sending
+def _ics_method(content: str) -> str:
+    """The iTIP method the calendar itself declares (a council invitation is a REQUEST,
+    its cancellation a CANCEL), so mail clients treat it as such; PUBLISH otherwise."""
+    for line in content.splitlines():
+        if line.upper().startswith("METHOD:"):
+            return line.split(":", 1)[1].strip().upper() or "PUBLISH"
+    return "PUBLISH"
+
+
 def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
@@ -70,7 +79,7 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
         maintype, _, subtype = attachment["mimetype"].partition("/")
         content = attachment["content"]
         if maintype == "text":
-            params = {"method": "PUBLISH"} if subtype == "calendar" else None
+            params = {"method": _ics_method(content)} if subtype == "calendar" else None
             email.add_attachment(content, subtype=subtype or "plain",
                                  filename=attachment["filename"], params=params)
         else:
