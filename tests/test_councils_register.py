@@ -344,3 +344,22 @@ def test_copil_decisions_are_on_the_register(app, client, programme_world):
     assert "Lancer l&#39;observatoire" in page and "Copil du" in page
     detail = client.get(f"/conseils/decisions/{ids['decision']}").get_data(as_text=True)
     assert "Sophie Lambert" in detail
+
+
+def test_project_page_lists_the_decisions_of_its_series(app, client, register_world):
+    from models.councils.enums import ProjectKind
+    from models.councils.orm import CollectiveProject
+
+    ids = register_world["ids"]
+    with app.app_context():
+        s = db.session
+        m1 = s.get(Meeting, ids["meetings"][0])
+        project = CollectiveProject(title="Cluster QVT", kind=ProjectKind.CLUSTER,
+                                    series_id=ids["series"])
+        s.add(project)
+        record_decision(s, None, _data(ids, m1, text="Choisir les binômes"), meeting=m1)
+        s.commit()
+        project_id = project.id
+    assert login(client, register_world["emails"]["copil"]).status_code == 302
+    page = client.get(f"/conseils/projets/{project_id}").get_data(as_text=True)
+    assert "Décisions du projet" in page and "Choisir les binômes" in page

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from models.councils import project_evaluation as evaluation
 from models.councils import projects as domain
+from models.councils import register
 from models.councils.enums import (
     BinomeRole,
     ExperimentStatus,
@@ -150,7 +151,23 @@ def project_detail(project_id: int):
         phase_form=phase_form, settings_form=settings_form,
         participant_form=ParticipantForm(formdata=None, missions_locales=ml_choices),
         status_form=ParticipantStatusForm(formdata=None), send_form=SendForm(formdata=None),
-        row_form=EmptyForm(formdata=None))
+        row_form=EmptyForm(formdata=None), decisions=_decisions(project),
+        source_label=register.source_label, is_overdue=register.is_overdue)
+
+
+def _decisions(project):
+    """The project's decisions the reader may see: those of its series' meetings and
+    those recorded for the project itself (the one register, filtered)."""
+    if project.series_id is None:
+        found = register.register(db.session, current_user,
+                                  register.RegisterFilters(project_id=project.id))
+    else:
+        found = register.register(db.session, current_user,
+                                  register.RegisterFilters(series_id=project.series_id))
+        found += [d for d in register.register(
+            db.session, current_user, register.RegisterFilters(project_id=project.id))
+            if d.series_id != project.series_id]
+    return found
 
 
 # ---------------------------------------------------------------- the project sheet
