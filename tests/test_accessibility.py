@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS, PASSWORD, make_app
 from tests.test_authz_matrix import (
+    COUNCIL_PARTS,
     EXPECTED,
     OK,
     _expected,
@@ -202,6 +203,8 @@ def a11y_world(app, full_world):
 
     add_quality_import(app, full_world)
     add_reports(app, full_world)
+    for part in COUNCIL_PARTS:  # the councils area's meetings, minutes, decisions, projects
+        part.add(app, full_world)
     ids = full_world["ids"]
     with app.app_context():
         charter = current_version(db.session)  # the 17 rules: columns of the regional table
