@@ -83,8 +83,12 @@ def _validate(session: Session, data: DecisionData, decided_on: date,
         errors.add("owner", "Une décision n'a qu'un·e responsable : un membre de l'équipe "
                             "ou une mission locale, pas les deux.")
     elif data.owner_member_id is not None:
-        if session.get(TeamMember, data.owner_member_id) is None:
+        member = session.get(TeamMember, data.owner_member_id)
+        if member is None:
             errors.add("owner_member_id", "Membre de l'équipe introuvable.")
+        elif member.end_date is not None and member.end_date < clock.today():
+            errors.add("owner_member_id", f"{member.full_name} a quitté l'équipe : confiez "
+                                          "la décision à un membre présent.")
     else:
         ml = session.get(MissionLocale, data.owner_ml_id)
         if ml is None:
@@ -211,6 +215,9 @@ def change_status(session: Session, actor: Any, decision: Decision,
     if not team and target not in ML_STATUSES:
         errors.add("status", "Une mission locale indique l'avancement (en cours, faite) ; "
                              "reporter ou abandonner se décide en conseil.")
+    if not team and (new_due_date is not None or meeting is not None):
+        errors.add("status", "Une mission locale indique l'avancement ; l'échéance et la "
+                             "réunion se fixent en conseil, par l'équipe.")
     if target is current and new_due_date is None and not note:
         errors.add("status", "Rien à enregistrer : choisissez un autre statut ou écrivez "
                              "une note.")
@@ -230,6 +237,14 @@ def change_status(session: Session, actor: Any, decision: Decision,
     if meeting is not None and (decision.series_id is None
                                 or meeting.series_id != decision.series_id):
         errors.add("meeting_id", "Cette réunion n'est pas de la même instance que la décision.")
+    elif meeting is not None:
+        if MeetingStatus(meeting.status) is MeetingStatus.ANNULE:
+            errors.add("meeting_id", "Cette réunion est annulée.")
+        elif meeting.day < decision.decided_on:
+            errors.add("meeting_id", "Cette réunion précède celle où la décision a été prise.")
+        elif meeting.day > clock.today():
+            errors.add("meeting_id", "Cette réunion n'a pas encore eu lieu : enregistrez le "
+                                     "changement le jour venu.")
     errors.raise_if_any()
     decision.status = target
     if new_due_date is not None:

@@ -341,7 +341,20 @@ def update_meeting(session: Session, actor: Any, meeting: Meeting, data: Meeting
     if changed and status is MeetingStatus.CONVOQUE and data.day < clock.today():
         errors.add("day", "Les invitations sont parties : la réunion ne peut être déplacée "
                           "dans le passé. Annulez-la plutôt.")
+    if minutes_approved(meeting) and _clean(data.title) != (meeting.title or ""):
+        errors.add("title", "Le compte rendu de cette réunion est approuvé : son titre ne "
+                            "change plus.")
+    decisions = _decisions_of(session, meeting)
+    if data.day is not None and data.day != meeting.day:
+        late = [d for d in decisions if d.due_date < data.day]
+        if late:
+            errors.add("day", f"{len(late)} décision(s) prise(s) à cette réunion ont une "
+                              f"échéance antérieure au {data.day:%d/%m/%Y} : corrigez-les "
+                              "avant de déplacer la réunion.")
     errors.raise_if_any()
+    if data.day is not None:
+        for decision in decisions:  # its decisions follow it (the register's order)
+            decision.decided_on = data.day
     _apply_meeting(meeting, data)
     result = MeetingChange(meeting, rescheduled=changed)
     if changed and status is MeetingStatus.CONVOQUE:
@@ -354,6 +367,10 @@ def update_meeting(session: Session, actor: Any, meeting: Meeting, data: Meeting
     if changed:
         ensure_approval_item(session, meeting)
     return result
+
+
+def _decisions_of(session: Session, meeting: Meeting) -> list[Decision]:
+    return list(session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)))
 
 
 def cancel_meeting(session: Session, actor: Any, meeting: Meeting, reason: str, *,
@@ -369,6 +386,9 @@ def cancel_meeting(session: Session, actor: Any, meeting: Meeting, reason: str, 
         errors.add("__all__", "Cette réunion est déjà annulée.")
     elif status is MeetingStatus.TENU:
         errors.add("__all__", "Cette réunion est tenue : elle ne peut plus être annulée.")
+    elif _decisions_of(session, meeting):
+        errors.add("__all__", "Des décisions sont enregistrées à cette réunion : une réunion "
+                              "annulée n'en prend pas. Supprimez-les ou déplacez la réunion.")
     if not reason:
         errors.add("reason", "Indiquez le motif de l'annulation : il est envoyé aux "
                              "personnes invitées.")
@@ -761,6 +781,9 @@ def add_attachment(session: Session, actor: Any, item: AgendaItem, filename: str
     require_team(actor)
     if item.meeting is not None and status_of(item.meeting) is MeetingStatus.ANNULE:
         raise DomainError("Cette réunion est annulée : son ordre du jour ne se modifie plus.")
+    if item.meeting is not None and status_of(item.meeting) is MeetingStatus.TENU:
+        raise DomainError("Cette réunion est tenue : son ordre du jour (et la liste des pièces "
+                          "jointes de son compte rendu) ne se modifie plus.")
     errors = Errors()
     name = clean_filename(filename)
     if not name:

@@ -200,8 +200,9 @@ class Invitee(Audited, TimestampMixin, Base):
     version_id: Mapped[int] = mapped_column(default=1)
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitees")
-    mission_locale: Mapped[MissionLocale | None] = relationship()
-    proxy_holder: Mapped[Invitee | None] = relationship(remote_side=[id])
+    # loaded with the invitees (lists of 40 directors name their ML and proxy holder)
+    mission_locale: Mapped[MissionLocale | None] = relationship(lazy="selectin")
+    proxy_holder: Mapped[Invitee | None] = relationship(remote_side=[id], lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (
@@ -307,11 +308,13 @@ class ProjectParticipant(Audited, TimestampMixin, Base):
     version_id: Mapped[int] = mapped_column(default=1)
 
     project: Mapped[CollectiveProject] = relationship(back_populates="participants")
-    mission_locale: Mapped[MissionLocale] = relationship()
+    mission_locale: Mapped[MissionLocale] = relationship(lazy="selectin")
     binome: Mapped[list[BinomeMember]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="BinomeMember.id")
+        back_populates="participant", cascade="all, delete-orphan", order_by="BinomeMember.id",
+        lazy="selectin")
     experiments: Mapped[list[Experiment]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="Experiment.id")
+        back_populates="participant", cascade="all, delete-orphan", order_by="Experiment.id",
+        lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (UniqueConstraint("project_id", "mission_locale_id", name="project_ml"),)

@@ -32,6 +32,8 @@ def queue_mail(session: Session, recipients: list[str], subject: str, body: str,
     to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     if not to:
         return None
+    # a typed name with a line break must not make the header unsendable
+    subject = " ".join(subject.split())[:300]
     message = OutboxMessage(
         recipients=to, subject=subject, body=body, kind=kind,
         subject_type=getattr(about, "__tablename__", None) if about is not None else None,

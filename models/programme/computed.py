@@ -17,8 +17,10 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models.errors import Errors
+from models.programme.enums import ProgrammeStatus
 from models.programme.guards import flush, require_manage
-from models.programme.orm import Indicator
+from models.programme.orm import Action, Indicator, Programme
+from models.programme.rules import ensure_editable
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def set_source(session: Session, actor: Any, indicator: Indicator, source: str |
     from models.councils.orm import CollectiveProject, CouncilSeries
 
     require_manage(actor)
+    ensure_editable(indicator.action.programme)  # a closed programme keeps its figures
     errors = Errors()
     if source:
         spec = SOURCES.get(source)
@@ -102,9 +105,12 @@ def set_source(session: Session, actor: Any, indicator: Indicator, source: str |
 
 
 def refresh(session: Session) -> int:
-    """Recompute every computed indicator; returns how many changed."""
+    """Recompute every computed indicator of the programmes still open (a closed
+    programme's figures are its record); returns how many changed."""
     changed = 0
-    for indicator in session.scalars(select(Indicator).where(Indicator.source.is_not(None))):
+    for indicator in session.scalars(
+            select(Indicator).join(Action).join(Programme)
+            .where(Indicator.source.is_not(None), Programme.status != ProgrammeStatus.CLOTURE)):
         value = compute(session, indicator)
         if value != indicator.achieved:
             indicator.achieved = value

@@ -12,7 +12,7 @@ from models.councils.decisions import DecisionData
 from models.councils.enums import DecisionStatus
 from models.network.orm import MissionLocale
 from models.programme.orm import TeamMember
-from webapp.forms_common import Form, optional_int
+from webapp.forms_common import Form, db_int, optional_int
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -30,7 +30,7 @@ def owner_choices(session: Session) -> list[tuple[str, str]]:
 def split_owner(value: str | None) -> tuple[int | None, int | None]:
     kind, _, raw = (value or "").partition(":")
     try:
-        number = int(raw)
+        number = db_int(raw)
     except ValueError:
         return None, None
     return (number, None) if kind == "m" else ((None, number) if kind == "ml" else (None, None))

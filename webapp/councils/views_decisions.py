@@ -33,14 +33,15 @@ from webapp.councils.forms_decisions import (
     split_owner,
 )
 from webapp.extensions import db
-from webapp.forms_common import version_of
+from webapp.forms_common import db_int, version_of
 from webapp.listing import list_page
 from webapp.unit_of_work import attempt, flash_form_errors
 
 
 def _int(name: str) -> int | None:
+    """A query-string id; garbage or a number no database column holds is ignored."""
     try:
-        return int(request.args.get(name, ""))
+        return db_int(request.args.get(name, ""))
     except ValueError:
         return None
 
@@ -119,6 +120,7 @@ def _series_meetings(decision: Decision) -> list[tuple[int, str]]:
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.series_id == decision.series_id,
                               Meeting.day >= decision.decided_on,
+                              Meeting.day <= clock.today(),
                               Meeting.status != MeetingStatus.ANNULE)
         .order_by(Meeting.day))
     return [(m.id, f"{m.series.name} du {m.day:%d/%m/%Y}") for m in meetings]

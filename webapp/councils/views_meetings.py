@@ -783,7 +783,7 @@ def attachment_download(attachment_id: int):
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
                                f"filename*=UTF-8''{quote(name)}",
         "X-Content-Type-Options": "nosniff",
-        "ETag": attachment.sha256})
+        "ETag": f'"{attachment.sha256}"'})
 
 
 @bp.route("/pieces/<int:attachment_id>/supprimer", methods=["POST"])

@@ -12,9 +12,12 @@ object by object: a meeting out of reach does not exist (404).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from reportlab.platypus.doctemplate import LayoutError
 
 from models import clock
 from models.councils import attendance as att
@@ -62,6 +65,29 @@ def _team() -> bool:
 def _arml_name() -> str:
     region = current_region(db.session)
     return region.arml_name if region is not None else "ARML"
+
+
+def _readable(record: mins.MinutesRecord) -> tuple[mins.MinutesRecord, int]:
+    """The decisions this reader may see: all of them for the team and the copil (who read
+    the whole register); a mission locale or an invited guest only those its ML owns, the
+    others counted — as on the meeting page and in the register."""
+    if can(current_user, "councils.stats"):
+        return record, 0
+    decisions = [d for d in record.decisions if can(current_user, "decisions.view", d)]
+    follow = [d for d in record.follow_up if can(current_user, "decisions.view", d)]
+    hidden = len(record.decisions) + len(record.follow_up) - len(decisions) - len(follow)
+    return replace(record, decisions=decisions, follow_up=follow), hidden
+
+
+def _pdf_or_explain(build: Callable[[], bytes], filename: str, meeting_id: int) -> Response:
+    """A PDF, or a French message when a typed text cannot be laid out on a page."""
+    try:
+        return _pdf(build(), filename)
+    except LayoutError:
+        flash("Le PDF n'a pas pu être mis en page : un texte saisi (lieu, point de l'ordre "
+              "du jour, décision) est trop long pour une page. Raccourcissez-le puis "
+              "réessayez.", "warning")
+        return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id))
 
 
 def _pdf(body: bytes, filename: str) -> Response:
@@ -193,8 +219,9 @@ def attendance(meeting_id: int):
 @access("councils.manage")
 def attendance_sheet_pdf(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    body = sheet_pdf(meeting, _arml_name(), clock.now())
-    return _pdf(body, f"emargement-{slug(meeting.series.name)}-{meeting.day:%Y-%m-%d}.pdf")
+    return _pdf_or_explain(
+        lambda: sheet_pdf(meeting, _arml_name(), clock.now()),
+        f"emargement-{slug(meeting.series.name)}-{meeting.day:%Y-%m-%d}.pdf", meeting.id)
 
 
 # ---------------------------------------------------------------- minutes
@@ -209,10 +236,11 @@ def _approval_choices(meeting: Meeting) -> tuple[list[Minutes], list[Minutes]]:
 def _render_minutes(meeting: Meeting, *, form: MinutesForm | None = None,
                     approve_form: ApproveForm | None = None,
                     reservation_form: ReservationForm | None = None, status: int = 200):
-    record = mins.minutes_record(db.session, meeting)
+    record, hidden = _readable(mins.minutes_record(db.session, meeting))
     minutes = record.minutes
     team = _team()
     context = {"meeting": meeting, "series": meeting.series, "record": record,
+               "hidden_decisions": hidden,
                "minutes": minutes, "team": team,
                "held": MeetingStatus(meeting.status) is MeetingStatus.TENU,
                "approved": mins.is_approved(minutes), "today": clock.today(),
@@ -339,6 +367,7 @@ def minutes_pdf(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     minutes = meeting.minutes
     ensure(_team() or (minutes is not None and can(current_user, "minutes.view", minutes)))
-    record = mins.minutes_record(db.session, meeting)
-    body = build_minutes_pdf(record, _arml_name(), clock.now(), clock.today())
-    return _pdf(body, f"compte-rendu-{slug(meeting.series.name)}-{meeting.day:%Y-%m-%d}.pdf")
+    record, _ = _readable(mins.minutes_record(db.session, meeting))
+    return _pdf_or_explain(
+        lambda: build_minutes_pdf(record, _arml_name(), clock.now(), clock.today()),
+        f"compte-rendu-{slug(meeting.series.name)}-{meeting.day:%Y-%m-%d}.pdf", meeting.id)

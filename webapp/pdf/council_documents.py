@@ -76,7 +76,8 @@ def _details(meeting: Meeting, s: dict) -> Table:
     rows = [[Paragraph(typo(k1), s["cell_bold"]), Paragraph(typo(v1), s["cell"]),
              Paragraph(typo(k2), s["cell_bold"]), Paragraph(typo(v2), s["cell"])]
             for (k1, v1), (k2, v2) in zip(left, right, strict=True)]
-    table = Table(rows, colWidths=[24 * mm, WIDTH / 2 - 24 * mm, 34 * mm, WIDTH / 2 - 34 * mm])
+    table = Table(rows, colWidths=[24 * mm, WIDTH / 2 - 24 * mm, 34 * mm, WIDTH / 2 - 34 * mm],
+                  splitInRow=1)
     table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (0, -1), LIGHT), ("BACKGROUND", (2, 0), (2, -1), LIGHT),
         ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
@@ -179,14 +180,14 @@ def _participants(record: MinutesRecord, s: dict) -> list:
     if p.unrecorded:
         rows.append([f"Non renseigné·es ({len(p.unrecorded)})", _names(p.unrecorded)])
     out: list = [Heading("Participants", 0, "participants"),
-                 data_table(rows, [38 * mm, WIDTH - 38 * mm])]
+                 data_table(rows, [38 * mm, WIDTH - 38 * mm], split_rows=True)]
     if p.guests:
         guests = [[inv.full_name, _organisation(inv),
                    Presence(inv.presence).label if inv.presence is not None else "—"]
                   for inv in p.guests]
         out += [Paragraph(typo(f"Invité·es ({len(p.guests)})"), s["h3"]),
                 data_table([["Invité·e", "Structure", "Présence"], *guests],
-                           [55 * mm, WIDTH - 85 * mm, 30 * mm])]
+                           [55 * mm, WIDTH - 85 * mm, 30 * mm], split_rows=True)]
     q = record.quorum
     if q.enabled:
         verdict = "atteint" if q.reached else "non atteint"
@@ -206,7 +207,7 @@ def _agenda(record: MinutesRecord, s: dict) -> list:
         rows.append([str(n), item.title, ItemKind(item.kind).label, item.presenter or "—",
                      f"{item.duration_minutes} min" if item.duration_minutes else "—"])
     return out + [data_table(rows, [10 * mm, WIDTH - 112 * mm, 40 * mm, 42 * mm, 20 * mm],
-                             right_cols=(4,))]
+                             right_cols=(4,), split_rows=True)]
 
 
 def _decision_rows(decisions: list[Decision], on: date, *, decided: bool) -> list[list]:
@@ -226,13 +227,15 @@ def _decisions(record: MinutesRecord, s: dict, today: date) -> list:
     widths = [22 * mm, WIDTH - 124 * mm, 42 * mm, 28 * mm, 32 * mm]
     out: list = [Heading("Décisions prises", 0, "decisions")]
     if record.decisions:
-        out.append(data_table(_decision_rows(record.decisions, today, decided=False), widths))
+        out.append(data_table(_decision_rows(record.decisions, today, decided=False), widths,
+                              split_rows=True))
     else:
         out.append(Paragraph(typo("Aucune décision n'a été prise lors de cette réunion."),
                              s["muted"]))
     out.append(Heading("Suivi des décisions", 0, "suivi"))
     if record.follow_up:
-        out.append(data_table(_decision_rows(record.follow_up, today, decided=True), widths))
+        out.append(data_table(_decision_rows(record.follow_up, today, decided=True), widths,
+                              split_rows=True))
     else:
         out.append(Paragraph(typo("Aucune décision antérieure à suivre."), s["muted"]))
     return out
@@ -260,7 +263,7 @@ def _attachments(record: MinutesRecord, s: dict) -> list:
         return out + [Paragraph(typo("Aucune pièce jointe à l'ordre du jour."), s["muted"])]
     rows = [["Fichier", "Point de l'ordre du jour"]]
     rows += [[a.filename, a.item_title] for a in record.attachments]
-    return out + [data_table(rows, [WIDTH / 2, WIDTH / 2])]
+    return out + [data_table(rows, [WIDTH / 2, WIDTH / 2], split_rows=True)]
 
 
 def minutes_pdf(record: MinutesRecord, arml_name: str, generated_at: datetime,

@@ -185,10 +185,12 @@ def table_style(commands: list) -> TableStyle:
 
 def data_table(rows: list[list], col_widths: list[float], *, header_rows: int = 1,
                right_cols: tuple[int, ...] = (), total_row: bool = False,
-               zebra: bool = True) -> Table:
+               zebra: bool = True, split_rows: bool = False) -> Table:
     """A grid of data: blue header rows (repeated on every page), optional zebra stripes
     and bold total last row. A ``str`` cell goes through :func:`typo` into a Paragraph
-    (right-aligned in ``right_cols``); any other Flowable is used as is."""
+    (right-aligned in ``right_cols``); any other Flowable is used as is. ``split_rows``
+    lets a row taller than a page (a long typed text) continue on the next page instead
+    of failing the layout."""
     s = styles()
     n = len(rows)
 
@@ -207,7 +209,8 @@ def data_table(rows: list[list], col_widths: list[float], *, header_rows: int = 
         return Paragraph(typo(value), style)
 
     data = [[cell(v, r, c) for c, v in enumerate(row)] for r, row in enumerate(rows)]
-    table = Table(data, colWidths=col_widths, repeatRows=header_rows)
+    table = Table(data, colWidths=col_widths, repeatRows=header_rows,
+                  splitInRow=1 if split_rows else 0)
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.5, BORDER),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
