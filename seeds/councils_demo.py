@@ -318,7 +318,9 @@ def build_councils(session: Session) -> str:
     held = [_held_meeting(session, series, i, day, mls) for i, day in enumerate(days[:6])]
     decisions = _decide(session, held, mls, members)
     _minutes(session, held)
-    with _at(_moment(days[6] - timedelta(days=16))):
+    # the next meeting was convoked a little while ago (never in the future of the build)
+    recently = min(days[6] - timedelta(days=16), clock.today() - timedelta(days=2))
+    with _at(_moment(recently)):
         upcoming = meetings.create_meeting(session, None, series,
                                            meetings.meeting_defaults(series, days[6]))
         for kind, title, presenter, minutes_ in AGENDAS[6]:
@@ -328,7 +330,7 @@ def build_councils(session: Session) -> str:
         for n, invitee in enumerate(upcoming.invitees[:12]):
             invitations.answer(session, None, invitee,
                                Presence.EXCUSE if n % 4 == 3 else Presence.PRESENT)
-    with _at(_moment(days[6] - timedelta(days=10))):
+    with _at(_moment(recently + timedelta(days=1))):
         meetings.create_meeting(session, None, series, meetings.meeting_defaults(series,
                                                                                  days[7]))
         for n, title in enumerate(("Mutualiser les achats de formation entre missions locales",
