@@ -24,6 +24,7 @@ from models.councils import attendance, invitations, meetings, minutes, projects
 from models.councils.decisions import DecisionData, change_status, record_decision
 from models.councils.enums import (
     BinomeRole,
+    DecisionStatus,
     ExperimentStatus,
     ItemKind,
     ParticipantStatus,
@@ -256,7 +257,45 @@ def _programme_indicators(session: Session, series: CouncilSeries,
             set_source(session, None, indicator, "projet.mls_participantes", project.id)
 
 
-def _project(session: Session, mls: list[MissionLocale]) -> CollectiveProject:
+def _project_series(session: Session, members: list[TeamMember],
+                    mls: list[MissionLocale]) -> CouncilSeries:
+    """The cluster's steering meetings: one held six weeks ago with its two decisions."""
+    day = _tuesday(clock.today() - timedelta(days=45))
+    with _at(_moment(day - timedelta(days=20))):
+        series = meetings.save_series(session, None, None, meetings.SeriesData(
+            name="Cluster QVT / RPS — comité de suivi", kind="cluster",
+            directors_are_members=False, default_place=PLACE, default_start=time(14, 0),
+            default_end=time(16, 30)))
+        meeting = meetings.create_meeting(session, None, series,
+                                          meetings.meeting_defaults(series, day))
+        meetings.add_item(session, None, meeting, meetings.ItemData(
+            kind="echange", title="Bilan de la première session et diagnostics partagés",
+            presenter="Aract Nouvelle-Aquitaine", duration_minutes=90))
+        for name, email, organisation in (
+                ("Anne-Sophie Larrieu", "as.larrieu@aract-demo.fr", "Aract Nouvelle-Aquitaine"),
+                ("Jérôme Dulac", "j.dulac@unml-demo.fr", "UNML")):
+            invitations.add_invitee(session, None, meeting, invitations.InviteeData(
+                full_name=name, email=email, organisation=organisation))
+        invitations.send_invitations(session, None, meeting, BASE_URL)
+    with _at(_moment(day, 17)):
+        attendance.hold_meeting(session, None, meeting, {
+            i.id: (Presence.PRESENT, None) for i in meeting.invitees})
+        for n, (text, days) in enumerate((
+                ("Caler la deuxième session régionale avec l'Aract", 30),
+                ("Partager les diagnostics RPS anonymisés entre binômes", 75))):
+            ml = mls[2 + n]
+            data = (DecisionData(owner_member_id=members[0].id) if n == 0 else
+                    DecisionData(owner_ml_id=ml.id, owner_person=ml.director_name or "Direction"))
+            data.text, data.due_date = text, day + timedelta(days=days)
+            decision = record_decision(session, None, data, meeting=meeting)
+            if n == 0:
+                change_status(session, None, decision, DecisionStatus.FAITE,
+                              note="Session fixée et annoncée aux binômes.")
+    return series
+
+
+def _project(session: Session, mls: list[MissionLocale],
+             series: CouncilSeries | None = None) -> CollectiveProject:
     action = session.scalars(select(Action).where(
         Action.title == "Cluster QVT / RPS : 2e vague, 7 missions locales, 3 sessions")).first()
     training = session.scalars(select(Training).where(
@@ -269,6 +308,7 @@ def _project(session: Session, mls: list[MissionLocale]) -> CollectiveProject:
                     "direction–salarié, des expérimentations sur l'organisation du travail.",
         partners="Aract Nouvelle-Aquitaine ; UNML",
         action_id=action.id if action is not None else None,
+        series_id=series.id if series is not None else None,
         training_id=training.id if training is not None else None))
     chosen = mls[2:10]
     for n, ml in enumerate(chosen):
@@ -338,7 +378,7 @@ def build_councils(session: Session) -> str:
             ml = mls[n * 5]
             meetings.add_backlog_item(session, None, series, meetings.ItemData(
                 kind=ItemKind.ECHANGE.value, title=title, presenter=ml.name))
-    project = _project(session, mls)
+    project = _project(session, mls, _project_series(session, members, mls))
     _programme_indicators(session, series, project)
     session.flush()
     return (f"{len(days)} réunions du conseil technique des directeurs (6 tenues), "
