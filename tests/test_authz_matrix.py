@@ -259,11 +259,13 @@ def full_world(app, full_world, request):
     """The conftest world plus a finished Parcours import for ml_b (the other mission
     locale) with one finding and one mark: ids quality_import, finding_b, mark_b."""
     add_quality_import(app, full_world)
-    for part in COUNCIL_PARTS:
-        part.add(app, full_world)
     callspec = getattr(request.node, "callspec", None)
-    if callspec and str(callspec.params.get("endpoint", "")).startswith("funding.report"):
+    endpoint = str(callspec.params.get("endpoint", "")) if callspec else ""
+    if endpoint.startswith("funding.report"):
         add_reports(app, full_world)  # a PDF per funder: only where a route needs them
+    if endpoint.startswith("councils."):  # the councils area's objects, for its routes
+        for part in COUNCIL_PARTS:
+            part.add(app, full_world)
     return full_world
 
 
