@@ -165,8 +165,13 @@ def test_admin_journey(live_server, world, shots, new_page):
     expect(page).to_have_url(f"{base}/")
     expect(page.get_by_role("heading", name=re.compile("Bonjour"))).to_contain_text("Ada Admin")
     nav = page.locator("nav.navbar")
-    for label in ("Accueil", "Réseau", "Utilisateurs", "Journal"):
+    for label in ("Accueil", "Réseau", "Conseils"):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    # the administration pages are one menu (the admin's navbar stays on one line)
+    nav.get_by_role("button", name="Administration").click()
+    for label in ("Utilisateurs", "Journal", "Courriels (boîte d'envoi)"):
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    nav.get_by_role("button", name="Administration").click()
     expect(nav.get_by_role("button", name="Se déconnecter")).to_be_visible()
     page.screenshot(path=shots / "03-home-admin.png", full_page=True)
 
@@ -202,6 +207,7 @@ def test_admin_journey(live_server, world, shots, new_page):
     expect(page.get_by_text("1 mission(s) locale(s)")).to_be_visible()
 
     # Utilisateurs → Nouveau compte, first with a too-short password.
+    nav.get_by_role("button", name="Administration").click()
     nav.get_by_role("link", name="Utilisateurs", exact=True).click()
     expect(page.get_by_role("heading", name="Utilisateurs", exact=True)).to_be_visible()
     page.get_by_role("link", name="Nouveau compte").click()

@@ -143,8 +143,8 @@ def check_copil(session, demo):
             select(Decision).join(Decision.transition)
             .where(ProgrammeTransition.programme_id == programme.id,
                    ProgrammeTransition.to_status == ProgrammeStatus.VALIDE)).one()
-        assert validation.meeting.programme_id == programme.id
-        assert any("DREETS" in p for p in validation.meeting.participants)
+        assert validation.copil_meeting.programme_id == programme.id
+        assert any("DREETS" in p for p in validation.copil_meeting.participants)
     amendments = queries.amendments(session, demo[2026])
     kinds = {a.kind for a in amendments if a.reason}
     assert kinds == {"ajout", "modification"}
