@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.councils import attendance, invitations, meetings, minutes, projects
+from models.councils import agenda, attendance, invitations, meetings, minutes, projects
 from models.councils.decisions import DecisionData, change_status, record_decision
 from models.councils.enums import (
     BinomeRole,
@@ -173,7 +173,7 @@ def _held_meeting(session: Session, series: CouncilSeries, index: int, day: date
         meeting = meetings.create_meeting(session, None, series,
                                           meetings.meeting_defaults(series, day))
         for kind, title, presenter, minutes_ in AGENDAS[index]:
-            meetings.add_item(session, None, meeting, meetings.ItemData(
+            agenda.add_item(session, None, meeting, agenda.ItemData(
                 kind=kind, title=title, presenter=presenter, duration_minutes=minutes_))
         invitations.add_invitee(session, None, meeting, invitations.InviteeData(
             full_name="Bertrand Roux", email="bertrand.roux@dreets-demo.gouv.fr",
@@ -268,7 +268,7 @@ def _project_series(session: Session, members: list[TeamMember],
             default_end=time(16, 30)))
         meeting = meetings.create_meeting(session, None, series,
                                           meetings.meeting_defaults(series, day))
-        meetings.add_item(session, None, meeting, meetings.ItemData(
+        agenda.add_item(session, None, meeting, agenda.ItemData(
             kind="echange", title="Bilan de la première session et diagnostics partagés",
             presenter="Aract Nouvelle-Aquitaine", duration_minutes=90))
         for name, email, organisation in (
@@ -364,7 +364,7 @@ def build_councils(session: Session) -> str:
         upcoming = meetings.create_meeting(session, None, series,
                                            meetings.meeting_defaults(series, days[6]))
         for kind, title, presenter, minutes_ in AGENDAS[6]:
-            meetings.add_item(session, None, upcoming, meetings.ItemData(
+            agenda.add_item(session, None, upcoming, agenda.ItemData(
                 kind=kind, title=title, presenter=presenter, duration_minutes=minutes_))
         invitations.send_invitations(session, None, upcoming, BASE_URL)
         for n, invitee in enumerate(upcoming.invitees[:12]):
@@ -376,7 +376,7 @@ def build_councils(session: Session) -> str:
         for n, title in enumerate(("Mutualiser les achats de formation entre missions locales",
                                    "Accueil des jeunes en situation de handicap : retours")):
             ml = mls[n * 5]
-            meetings.add_backlog_item(session, None, series, meetings.ItemData(
+            agenda.add_backlog_item(session, None, series, agenda.ItemData(
                 kind=ItemKind.ECHANGE.value, title=title, presenter=ml.name))
     project = _project(session, mls, _project_series(session, members, mls))
     _programme_indicators(session, series, project)

@@ -80,6 +80,7 @@ def add(app, world) -> None:
 
     from models import clock
     from models.audit import set_actor
+    from models.councils import agenda as ag
     from models.councils import invitations as inv
     from models.councils import meetings as mt
     from webapp.extensions import db
@@ -96,11 +97,11 @@ def add(app, world) -> None:
             day=day, starts_at=time(9, 30), ends_at=time(16, 30), place="Bordeaux"))
         other = mt.create_meeting(s, None, series, mt.MeetingData(
             day=day + timedelta(weeks=6), starts_at=time(9, 30), ends_at=time(16, 30)))
-        item = mt.add_item(s, None, meeting, mt.ItemData(title="Veille régionale"))
-        other_item = mt.add_item(s, None, other, mt.ItemData(title="Bilan"))
-        attachment = mt.add_attachment(s, None, other_item, "bilan.pdf", "application/pdf",
+        item = ag.add_item(s, None, meeting, ag.ItemData(title="Veille régionale"))
+        other_item = ag.add_item(s, None, other, ag.ItemData(title="Bilan"))
+        attachment = ag.add_attachment(s, None, other_item, "bilan.pdf", "application/pdf",
                                        b"%PDF-1.4 bilan")
-        backlog = mt.add_backlog_item(s, None, series, mt.ItemData(title="Mobilité"))
+        backlog = ag.add_backlog_item(s, None, series, ag.ItemData(title="Mobilité"))
         invitee_a = inv.add_invitee(s, None, meeting, inv.InviteeData(
             mission_locale_id=ids["ml_a"], full_name="Anne Durand",
             email="anne.durand@ml-libourne.test"))

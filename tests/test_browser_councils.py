@@ -30,7 +30,7 @@ def council(app, programme_world):
     circulated minutes, and the next meeting in 12 days with one agenda item."""
     from models import clock
     from models.audit import set_actor
-    from models.councils import attendance, invitations, meetings, minutes
+    from models.councils import agenda, attendance, invitations, meetings, minutes
     from models.network.orm import MissionLocale
     from webapp.extensions import db
 
@@ -47,7 +47,7 @@ def council(app, programme_world):
         today = clock.today()
         before = meetings.create_meeting(s, None, series, meetings.meeting_defaults(
             series, today - timedelta(days=30)))
-        meetings.add_item(s, None, before, meetings.ItemData(
+        agenda.add_item(s, None, before, agenda.ItemData(
             kind="information", title="Veille réglementaire", duration_minutes=45))
         invitations.build_invitees(s, None, before)
         attendance.hold_meeting(s, None, before, {
@@ -56,7 +56,7 @@ def council(app, programme_world):
         minutes.circulate_minutes(s, None, record)
         nxt = meetings.create_meeting(s, None, series, meetings.meeting_defaults(
             series, today + timedelta(days=12)))
-        meetings.add_item(s, None, nxt, meetings.ItemData(
+        agenda.add_item(s, None, nxt, agenda.ItemData(
             kind="echange", title="Accueil sans rendez-vous : <script>alert(1)</script>",
             presenter="Mission locale du Libournais", duration_minutes=60))
         s.commit()

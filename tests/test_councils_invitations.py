@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models import clock
 from models.accounts.orm import User
 from models.audit import set_actor
+from models.councils import agenda as ag
 from models.councils import invitations as inv
 from models.councils import meetings as mt
 from models.councils.calendar import meeting_ics, meetings_feed
@@ -61,7 +62,7 @@ def council(app, world):
         meeting = mt.create_meeting(s, None, series, mt.MeetingData(
             day=clock.today() + timedelta(days=30), starts_at=time(9, 30),
             ends_at=time(16, 30), place="ARML, Bordeaux", video_link="https://visio.test/cd"))
-        mt.add_item(s, None, meeting, mt.ItemData(kind="information", title="Veille régionale",
+        ag.add_item(s, None, meeting, ag.ItemData(kind="information", title="Veille régionale",
                                                   presenter="Sophie", duration_minutes=30))
         s.commit()
         ids.update(series=series.id, council_meeting=meeting.id, ml_c=ml_c.id,
@@ -194,14 +195,14 @@ def test_send_refused_past_meeting(app, session, council):
     series = _get(s, CouncilSeries, "series", council)
     past = mt.create_meeting(s, None, series, mt.MeetingData(
         day=clock.today() - timedelta(days=3), starts_at=time(9), ends_at=time(12)))
-    mt.add_item(s, None, past, mt.ItemData(title="Point"))
+    ag.add_item(s, None, past, ag.ItemData(title="Point"))
     inv.add_invitee(s, None, past, inv.InviteeData(full_name="X", email="x@test.fr"))
     with pytest.raises(DomainError, match="est passée"):
         inv.send_invitations(s, None, past, BASE)
     # earlier today is past too
     today = mt.create_meeting(s, None, series, mt.MeetingData(
         day=clock.today(), starts_at=time(0, 1), ends_at=time(0, 30)))
-    mt.add_item(s, None, today, mt.ItemData(title="Point"))
+    ag.add_item(s, None, today, ag.ItemData(title="Point"))
     with pytest.raises(DomainError, match="est passée"):
         inv.send_invitations(s, None, today, BASE)
     assert _outbox(s, past) == [] and past.status == MeetingStatus.PLANIFIE
@@ -227,7 +228,7 @@ def test_short_notice_is_a_warning_not_an_error(app, session, council):
     series = _get(s, CouncilSeries, "series", council)
     soon = mt.create_meeting(s, None, series, mt.MeetingData(
         day=clock.today() + timedelta(days=4), starts_at=time(9), ends_at=time(12)))
-    mt.add_item(s, None, soon, mt.ItemData(title="Urgence"))
+    ag.add_item(s, None, soon, ag.ItemData(title="Urgence"))
     result = inv.send_invitations(s, None, soon, BASE)
     assert result.sent == 2 and soon.status == MeetingStatus.CONVOQUE
     assert any("4 jours avant la réunion" in w and "10 jours" in w for w in result.warnings)

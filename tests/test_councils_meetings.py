@@ -16,6 +16,7 @@ from sqlalchemy import select
 from models import clock
 from models.accounts.orm import User
 from models.audit import set_actor
+from models.councils import agenda as ag
 from models.councils import invitations as inv
 from models.councils import meetings as mt
 from models.councils.decisions import DecisionData, record_decision
@@ -63,7 +64,7 @@ def council(app, world):
         set_actor(s, None, via="cli")
         series = _series(s)
         meeting = _meeting(s, series, 30)
-        mt.add_item(s, None, meeting, mt.ItemData(kind="information", title="Veille",
+        ag.add_item(s, None, meeting, ag.ItemData(kind="information", title="Veille",
                                                   presenter="Sophie", duration_minutes=45))
         s.commit()
         world["ids"].update(series=series.id, council_meeting=meeting.id)
@@ -128,36 +129,36 @@ def test_meeting_bad_input(app, session, world):
 def test_agenda_text_script_is_stored_as_text_and_long_text_refused(app, session, council):
     s = session
     meeting = s.get(Meeting, council["ids"]["council_meeting"])
-    item = mt.add_item(s, None, meeting, mt.ItemData(
+    item = ag.add_item(s, None, meeting, ag.ItemData(
         title="<script>alert('x')</script>", details="<script>alert(1)</script>"))
     assert item.title == "<script>alert('x')</script>"
     with pytest.raises(ValidationFailed) as exc:
-        mt.add_item(s, None, meeting, mt.ItemData(title="Long", details="x" * 10_000))
+        ag.add_item(s, None, meeting, ag.ItemData(title="Long", details="x" * 10_000))
     assert "5\u202f000 caractères" in _messages(exc.value) or "5 000" in _messages(exc.value)
     assert len(meeting.items) == 2
     with pytest.raises(ValidationFailed) as exc:
-        mt.update_item(s, None, item, mt.ItemData(title="ok", details="y" * 10_000))
+        ag.update_item(s, None, item, ag.ItemData(title="ok", details="y" * 10_000))
     assert item.details == "<script>alert(1)</script>"
 
 
 def test_agenda_order_and_bad_kinds(app, session, council):
     s = session
     meeting = s.get(Meeting, council["ids"]["council_meeting"])
-    second = mt.add_item(s, None, meeting, mt.ItemData(kind="decision", title="Vote"))
-    third = mt.add_item(s, None, meeting, mt.ItemData(kind="echange", title="Tour de table"))
-    assert [i.title for i in mt.ordered_items(meeting)] == ["Veille", "Vote", "Tour de table"]
-    mt.move_item(s, None, third, "up")
-    assert [i.title for i in mt.ordered_items(meeting)] == ["Veille", "Tour de table", "Vote"]
+    second = ag.add_item(s, None, meeting, ag.ItemData(kind="decision", title="Vote"))
+    third = ag.add_item(s, None, meeting, ag.ItemData(kind="echange", title="Tour de table"))
+    assert [i.title for i in ag.ordered_items(meeting)] == ["Veille", "Vote", "Tour de table"]
+    ag.move_item(s, None, third, "up")
+    assert [i.title for i in ag.ordered_items(meeting)] == ["Veille", "Tour de table", "Vote"]
     with pytest.raises(DomainError, match="dernier"):
-        mt.move_item(s, None, second, "down")
+        ag.move_item(s, None, second, "down")
     with pytest.raises(ValidationFailed) as exc:
-        mt.add_item(s, None, meeting, mt.ItemData(kind="approbation", title="CR"))
+        ag.add_item(s, None, meeting, ag.ItemData(kind="approbation", title="CR"))
     assert "automatiquement" in _messages(exc.value)
     with pytest.raises(ValidationFailed):
-        mt.add_item(s, None, meeting, mt.ItemData(kind="n'importe", title="X",
+        ag.add_item(s, None, meeting, ag.ItemData(kind="n'importe", title="X",
                                                   duration_minutes=0))
-    mt.delete_item(s, None, second)
-    assert [i.position for i in mt.ordered_items(meeting)] == [1, 2]
+    ag.delete_item(s, None, second)
+    assert [i.position for i in ag.ordered_items(meeting)] == [1, 2]
 
 
 # ---------------------------------------------------------------- approval item
@@ -167,24 +168,24 @@ def test_approval_item_opens_the_next_agenda_once(app, session, world):
     held = _held(s, series, 20)
     nxt = _meeting(s, series, 20)
     later = _meeting(s, series, 62)
-    items = mt.ordered_items(nxt)
+    items = ag.ordered_items(nxt)
     assert len(items) == 1 and items[0].kind == ItemKind.APPROBATION
     assert items[0].minutes_of_id == held.id and items[0].position == 1
     assert format_date(held.day) in items[0].title
     assert later.items == []  # only the next meeting carries it
     # adding items keeps it first, never twice; sending the invitations neither
-    mt.add_item(s, None, nxt, mt.ItemData(title="Veille"))
-    mt.add_item(s, None, nxt, mt.ItemData(title="Budget"))
+    ag.add_item(s, None, nxt, ag.ItemData(title="Veille"))
+    ag.add_item(s, None, nxt, ag.ItemData(title="Budget"))
     inv.add_invitee(s, None, nxt, inv.InviteeData(full_name="X", email="x@test.fr"))
     inv.send_invitations(s, None, nxt, "https://a.test")
-    ordered = mt.ordered_items(nxt)
+    ordered = ag.ordered_items(nxt)
     assert [i.kind for i in ordered].count(ItemKind.APPROBATION) == 1
     assert ordered[0].kind == ItemKind.APPROBATION
     second = ordered[1]
     with pytest.raises(DomainError, match="premier point"):
-        mt.move_item(s, None, second, "up")
+        ag.move_item(s, None, second, "up")
     with pytest.raises(DomainError, match="approuvé"):
-        mt.delete_item(s, None, ordered[0])
+        ag.delete_item(s, None, ordered[0])
     # the next meeting cancelled: the approval moves on to the one after
     mt.cancel_meeting(s, None, nxt, "Report")
     assert [i.minutes_of_id for i in later.items] == [held.id]
@@ -211,9 +212,9 @@ def test_approval_item_added_when_the_agenda_is_built_after_holding(app, session
     assert second.items == []  # nothing held yet
     first.status = MeetingStatus.TENU  # held afterwards (attendance part)
     s.flush()
-    assert mt.approval_due(s, second) is first
-    mt.add_item(s, None, second, mt.ItemData(title="Veille"))
-    assert [i.kind for i in mt.ordered_items(second)] == [ItemKind.APPROBATION,
+    assert ag.approval_due(s, second) is first
+    ag.add_item(s, None, second, ag.ItemData(title="Veille"))
+    assert [i.kind for i in ag.ordered_items(second)] == [ItemKind.APPROBATION,
                                                           ItemKind.INFORMATION]
 
 
@@ -225,22 +226,22 @@ def test_move_or_copy_an_item_to_the_next_meeting(app, session, world):
     cancelled = _meeting(s, series, 20)
     m2 = _meeting(s, series, 30)
     mt.cancel_meeting(s, None, cancelled, "Doublon")
-    item = mt.add_item(s, None, m1, mt.ItemData(title="Mobilité", presenter="Léa",
+    item = ag.add_item(s, None, m1, ag.ItemData(title="Mobilité", presenter="Léa",
                                                 duration_minutes=20))
-    mt.add_attachment(s, None, item, "note.pdf", "application/pdf", b"%PDF note")
-    copy = mt.carry_to_next(s, None, item, copy=True)
+    ag.add_attachment(s, None, item, "note.pdf", "application/pdf", b"%PDF note")
+    copy = ag.carry_to_next(s, None, item, copy=True)
     assert copy.meeting is m2 and copy is not item and item.meeting is m1
     assert (copy.title, copy.presenter, copy.duration_minutes) == ("Mobilité", "Léa", 20)
     assert [a.sha256 for a in copy.attachments] == [a.sha256 for a in item.attachments]
-    other = mt.add_item(s, None, m1, mt.ItemData(title="Budget"))
-    moved = mt.carry_to_next(s, None, other, copy=False)
+    other = ag.add_item(s, None, m1, ag.ItemData(title="Budget"))
+    moved = ag.carry_to_next(s, None, other, copy=False)
     assert moved is other and other.meeting is m2 and other not in m1.items
     with pytest.raises(DomainError, match="Aucune réunion suivante"):
-        mt.carry_to_next(s, None, copy, copy=True)
+        ag.carry_to_next(s, None, copy, copy=True)
     # a held meeting keeps its agenda: copy, not move
     m1.status = MeetingStatus.TENU
     with pytest.raises(DomainError, match="Copiez"):
-        mt.carry_to_next(s, None, item, copy=False)
+        ag.carry_to_next(s, None, item, copy=False)
 
 
 # ---------------------------------------------------------------- backlog
@@ -249,25 +250,25 @@ def test_backlog_proposals_and_scheduling(app, session, council):
     series = s.get(CouncilSeries, council["ids"]["series"])
     meeting = s.get(Meeting, council["ids"]["council_meeting"])
     ml = _user(s, council, "ml")
-    topic = mt.propose_topic(s, ml, series, mt.ItemData(kind="echange",
+    topic = ag.propose_topic(s, ml, series, ag.ItemData(kind="echange",
                                                         title="Accueil des mineurs"))
     assert topic.meeting_id is None and topic.proposed_by_ml_id == council["ids"]["ml_a"]
     assert topic.proposed_by == "Marc Libourne"
     for role in ("copil", "financeur"):
         with pytest.raises(PermissionDenied):
-            mt.propose_topic(s, _user(s, council, role), series, mt.ItemData(title="X"))
+            ag.propose_topic(s, _user(s, council, role), series, ag.ItemData(title="X"))
     with pytest.raises(ValidationFailed):
-        mt.propose_topic(s, ml, series, mt.ItemData(kind="suivi", title="X"))
+        ag.propose_topic(s, ml, series, ag.ItemData(kind="suivi", title="X"))
     with pytest.raises(PermissionDenied):
-        mt.schedule_item(s, ml, topic, meeting)
+        ag.schedule_item(s, ml, topic, meeting)
     other_series = _series(s, name="Autre instance")
     with pytest.raises(DomainError, match="même instance"):
-        mt.schedule_item(s, None, topic, _meeting(s, other_series, 5))
-    mt.schedule_item(s, _user(s, council, "animateur"), topic, meeting)
-    assert topic.meeting is meeting and mt.ordered_items(meeting)[-1] is topic
-    assert mt.backlog_items(s, series) == []
-    mt.unschedule_item(s, None, topic)
-    assert mt.backlog_items(s, series) == [topic]
+        ag.schedule_item(s, None, topic, _meeting(s, other_series, 5))
+    ag.schedule_item(s, _user(s, council, "animateur"), topic, meeting)
+    assert topic.meeting is meeting and ag.ordered_items(meeting)[-1] is topic
+    assert ag.backlog_items(s, series) == []
+    ag.unschedule_item(s, None, topic)
+    assert ag.backlog_items(s, series) == [topic]
 
 
 # ---------------------------------------------------------------- deleting
@@ -297,14 +298,14 @@ def test_delete_meeting_rules(app, session, council):
         mt.delete_meeting(s, None, planned)
     # a planned meeting: deleted, its items back to the backlog
     spare = _meeting(s, series, 150)
-    mt.add_item(s, None, spare, mt.ItemData(title="Sujet à garder"))
+    ag.add_item(s, None, spare, ag.ItemData(title="Sujet à garder"))
     spare_id = spare.id
     mt.delete_meeting(s, None, spare)
     assert s.get(Meeting, spare_id) is None
-    assert [i.title for i in mt.backlog_items(s, series)] == ["Sujet à garder"]
+    assert [i.title for i in ag.backlog_items(s, series)] == ["Sujet à garder"]
     # a convoked one is cancelled, not deleted
     convoked = _meeting(s, series, 170)
-    mt.add_item(s, None, convoked, mt.ItemData(title="Point"))
+    ag.add_item(s, None, convoked, ag.ItemData(title="Point"))
     inv.add_invitee(s, None, convoked, inv.InviteeData(full_name="X", email="x@test.fr"))
     inv.send_invitations(s, None, convoked, "https://a.test")
     with pytest.raises(DomainError, match="annulez-la"):
@@ -315,18 +316,18 @@ def test_delete_meeting_rules(app, session, council):
 def test_attachments(app, session, council):
     s = session
     meeting = s.get(Meeting, council["ids"]["council_meeting"])
-    item = mt.ordered_items(meeting)[0]
+    item = ag.ordered_items(meeting)[0]
     content = b"%PDF-1.4 ordre du jour"
-    attachment = mt.add_attachment(s, None, item, "../../etc/Ordre du jour.pdf",
+    attachment = ag.add_attachment(s, None, item, "../../etc/Ordre du jour.pdf",
                                    "application/pdf", content)
     assert attachment.filename == "Ordre du jour.pdf" and attachment.size == len(content)
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
     with pytest.raises(ValidationFailed) as exc:
-        mt.add_attachment(s, None, item, "gros.zip", "application/zip",
-                          b"0" * (mt.MAX_ATTACHMENT + 1))
+        ag.add_attachment(s, None, item, "gros.zip", "application/zip",
+                          b"0" * (ag.MAX_ATTACHMENT + 1))
     assert "10 Mo" in _messages(exc.value)
     with pytest.raises(ValidationFailed):
-        mt.add_attachment(s, None, item, "vide.txt", "text/plain", b"")
+        ag.add_attachment(s, None, item, "vide.txt", "text/plain", b"")
     assert len(item.attachments) == 1
 
 
@@ -345,7 +346,7 @@ def test_meeting_page(app, client, council):
             text="Écrire la charte", owner_ml_id=ids["ml_a"], owner_person="Anne",
             due_date=clock.today() + timedelta(days=100)), meeting=earlier)
         meeting = s.get(Meeting, ids["council_meeting"])
-        mt.add_item(s, None, meeting, mt.ItemData(
+        ag.add_item(s, None, meeting, ag.ItemData(
             title="Sécurité", details="<script>alert('x')</script>", duration_minutes=30))
         day = meeting.day
         s.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import clock
 from models.accounts.orm import User
 from models.audit import set_actor
+from models.councils import agenda as ag
 from models.councils import meetings as mt
 from models.councils.decisions import DecisionData, change_status, record_decision
 from models.councils.enums import (
@@ -139,7 +140,7 @@ def test_no_attachment_is_added_to_a_held_meeting(app, rules_world):
         s.add(item)
         s.commit()
         with pytest.raises(DomainError, match="tenue"):
-            mt.add_attachment(s, None, item, "annexe.pdf", "application/pdf", b"%PDF-1.4")
+            ag.add_attachment(s, None, item, "annexe.pdf", "application/pdf", b"%PDF-1.4")
 
 
 def test_a_closed_programme_keeps_its_figures(app, rules_world):

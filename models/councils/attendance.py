@@ -364,7 +364,8 @@ def hold_meeting(session: Session, actor: Any, meeting: Meeting,
     meeting.status = MeetingStatus.TENU
     flush(session)
     # the next meeting's agenda now opens with the approval of these minutes
-    from models.councils.meetings import ensure_approval_item, next_meeting
+    from models.councils.agenda import ensure_approval_item
+    from models.councils.meetings import next_meeting
 
     following = next_meeting(session, meeting)
     if following is not None:

@@ -24,15 +24,10 @@ from models.accounts.orm import User
 from models.accounts.roles import Role
 from models.accounts.services import EMAIL_RE, normalize_email
 from models.councils import calendar
+from models.councils.agenda import approval_due, ensure_approval_item, ordered_items
 from models.councils.decisions import actor_name, check_version, flush
 from models.councils.enums import InviteeKind, ItemKind, MeetingStatus, Presence
-from models.councils.meetings import (
-    approval_due,
-    ensure_approval_item,
-    ordered_items,
-    require_team,
-    status_of,
-)
+from models.councils.meetings import require_team, status_of
 from models.councils.orm import Invitee, Meeting
 from models.councils.register import follow_up, is_overdue
 from models.errors import DomainError, Errors, PermissionDenied

@@ -14,16 +14,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import clock
 from models.accounts.roles import NETWORK_READERS, Role
-from models.councils.enums import InviteeKind, ItemKind, MeetingStatus, Presence
-from models.councils.meetings import (
+from models.councils.agenda import (
     APPROVAL_MINUTES,
     approval_due,
     backlog_items,
-    earlier_than,
-    later_than,
     ordered_items,
-    previous_held,
 )
+from models.councils.enums import InviteeKind, ItemKind, MeetingStatus, Presence
+from models.councils.meetings import earlier_than, later_than, previous_held
 from models.councils.orm import (
     AgendaAttachment,
     AgendaItem,

@@ -16,8 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from models.councils.agenda import ItemData
 from models.councils.enums import ItemKind, SeriesKind
-from models.councils.meetings import ItemData, MeetingData, SeriesData
+from models.councils.meetings import MeetingData, SeriesData
 from webapp.forms_common import Form, optional_int
 
 REQUIRED = "Ce champ est obligatoire."

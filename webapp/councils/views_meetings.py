@@ -29,6 +29,7 @@ from werkzeug.routing import BuildError
 from models import clock
 from models.accounts.orm import User
 from models.accounts.roles import Role
+from models.councils import agenda as ag
 from models.councils import invitations as inv
 from models.councils import meetings as mt
 from models.councils import queries
@@ -62,7 +63,7 @@ from webapp.unit_of_work import attempt, flash_form_errors
 
 #: the attachment upload may carry 10 Mo (plus the form around it); elsewhere MAX_FORM_MB
 UPLOAD_ENDPOINTS = frozenset({"councils.attachment_add"})
-UPLOAD_LIMIT = mt.MAX_ATTACHMENT + 512 * 1024
+UPLOAD_LIMIT = ag.MAX_ATTACHMENT + 512 * 1024
 
 
 @bp.url_value_preprocessor
@@ -271,7 +272,7 @@ def series_detail(series_id: int):
     upcoming = [m for m in series.meetings if m.day >= today]
     past = [m for m in series.meetings if m.day < today][::-1]
     return render_template("councils/series_detail.html", series=series, upcoming=upcoming,
-                           past=past, backlog=mt.backlog_items(db.session, series),
+                           past=past, backlog=ag.backlog_items(db.session, series),
                            manage=_team(), today=today)
 
 
@@ -328,7 +329,7 @@ def backlog(series_id: int):
 
 def _render_backlog(series: CouncilSeries, form, status: int = 200):
     return render_template(
-        "councils/backlog.html", series=series, items=mt.backlog_items(db.session, series),
+        "councils/backlog.html", series=series, items=ag.backlog_items(db.session, series),
         form=form, manage=_team(), can_propose=can(current_user, "councils.propose"),
         meetings=queries.schedulable_meetings(db.session, series)), status
 
@@ -339,7 +340,7 @@ def backlog_propose(series_id: int):
     series = _series_or_404(series_id)
     form = ItemForm() if _team() else ProposeForm()
     if form.validate_on_submit():
-        done = attempt(lambda: mt.add_backlog_item(db.session, current_user, series,
+        done = attempt(lambda: ag.add_backlog_item(db.session, current_user, series,
                                                    form.data_object()), form=form)
         if done.ok:
             flash("Sujet ajouté aux sujets en attente." if _team() else
@@ -616,7 +617,7 @@ def agenda_item_new(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = ItemForm()
     if request.method == "POST" and form.validate_on_submit():
-        done = attempt(lambda: mt.add_item(db.session, current_user, meeting,
+        done = attempt(lambda: ag.add_item(db.session, current_user, meeting,
                                            form.data_object()), form=form)
         if done.ok:
             flash("Point ajouté à l'ordre du jour.", "success")
@@ -641,7 +642,7 @@ def agenda_item_edit(item_id: int):
         form.kind.data = ItemKind(item.kind).value
         form.version_id.data = str(item.version_id)
     elif form.validate_on_submit():
-        done = attempt(lambda: mt.update_item(
+        done = attempt(lambda: ag.update_item(
             db.session, current_user, item, form.data_object(),
             expected_version=version_of(form.version_id.data)), form=form)
         if done.ok:
@@ -665,7 +666,7 @@ def agenda_item_delete(item_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: mt.delete_item(db.session, current_user, item)).ok:
+    elif attempt(lambda: ag.delete_item(db.session, current_user, item)).ok:
         flash("Point retiré.", "success")
     if meeting_id is not None:
         return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id)
@@ -681,7 +682,7 @@ def agenda_item_move(item_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
     else:
-        attempt(lambda: mt.move_item(db.session, current_user, item, form.value.data or ""))
+        attempt(lambda: ag.move_item(db.session, current_user, item, form.value.data or ""))
     return _back_to_item(_item_or_404(item_id))
 
 
@@ -696,7 +697,7 @@ def agenda_item_carry(item_id: int):
         flash_form_errors(form)
     else:
         copy = form.value.data == "copier"
-        done = attempt(lambda: mt.carry_to_next(db.session, current_user, item, copy=copy))
+        done = attempt(lambda: ag.carry_to_next(db.session, current_user, item, copy=copy))
         if done.ok:
             target = done.value.meeting
             flash(("Point copié" if copy else "Point déplacé")
@@ -717,7 +718,7 @@ def agenda_item_schedule(item_id: int):
         flash_form_errors(form)
         return redirect(url_for("councils.backlog", series_id=item.series_id))
     meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
-    done = attempt(lambda: mt.schedule_item(db.session, current_user, item, meeting))
+    done = attempt(lambda: ag.schedule_item(db.session, current_user, item, meeting))
     if done.ok:
         flash(f"Sujet inscrit à l'ordre du jour de la réunion du "
               f"{format_date(done.value.meeting.day)}.", "success")
@@ -732,7 +733,7 @@ def agenda_item_unschedule(item_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: mt.unschedule_item(db.session, current_user, item)).ok:
+    elif attempt(lambda: ag.unschedule_item(db.session, current_user, item)).ok:
         flash("Point renvoyé dans les sujets en attente.", "success")
     if meeting_id is None:
         return redirect(url_for("councils.backlog", series_id=item.series_id))
@@ -753,8 +754,8 @@ def attachment_add(item_id: int):
     if upload is None or not upload.filename:
         flash("Choisissez un fichier à joindre.", "danger")
         return _back_to_item(item)
-    content = upload.read(mt.MAX_ATTACHMENT + 1)
-    done = attempt(lambda: mt.add_attachment(db.session, current_user, item, upload.filename,
+    content = upload.read(ag.MAX_ATTACHMENT + 1)
+    done = attempt(lambda: ag.add_attachment(db.session, current_user, item, upload.filename,
                                              upload.mimetype, content), label="Pièce jointe")
     if done.ok:
         flash(f"Pièce jointe « {done.value.filename} » ajoutée.", "success")
@@ -795,6 +796,6 @@ def attachment_delete(attachment_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-    elif attempt(lambda: mt.delete_attachment(db.session, current_user, attachment)).ok:
+    elif attempt(lambda: ag.delete_attachment(db.session, current_user, attachment)).ok:
         flash("Pièce jointe supprimée.", "success")
     return _back_to_item(item)
