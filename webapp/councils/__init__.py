@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("councils", __name__, url_prefix="/conseils")
 
 from webapp.councils import (  # noqa: E402,F401  (routes register on import)
+    views_agenda,
     views_decisions,
     views_meetings,
     views_minutes,

@@ -1,6 +1,6 @@
 """Councils: the home (/conseils/), series and their planning, meetings (page, form,
-invitations, cancellation), agenda items and their attachments, the backlog of proposed
-topics, invitees and answers, the councils' ICS feed.
+invitations, cancellation), invitees and answers, the councils' ICS feed. The agenda,
+backlog and attachments are in ``views_agenda``.
 
 The team runs everything (``councils.manage``); copil and missions locales read; a
 mission locale answers for its own director and proposes topics; a funder's account
@@ -11,7 +11,6 @@ otherwise).
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from flask import (
     Response,
@@ -35,7 +34,7 @@ from models.councils import meetings as mt
 from models.councils import queries
 from models.councils.calendar import PUBLISH, meeting_ics, meetings_feed
 from models.councils.enums import ItemKind, MeetingStatus, Presence, SeriesKind
-from models.councils.orm import AgendaAttachment, AgendaItem, CouncilSeries, Invitee, Meeting
+from models.councils.orm import AgendaItem, CouncilSeries, Invitee, Meeting
 from models.councils.register import taken_at
 from models.errors import ConcurrentEdit
 from models.formatting import format_date
@@ -50,28 +49,13 @@ from webapp.councils.forms_meetings import (
     ChoiceForm,
     EmptyForm,
     InviteeForm,
-    ItemForm,
     MeetingForm,
     PlanForm,
-    ProposeForm,
-    ScheduleForm,
     SeriesForm,
 )
 from webapp.extensions import db
 from webapp.forms_common import db_int, version_of
 from webapp.unit_of_work import attempt, flash_form_errors
-
-#: the attachment upload may carry 10 Mo (plus the form around it); elsewhere MAX_FORM_MB
-UPLOAD_ENDPOINTS = frozenset({"councils.attachment_add"})
-UPLOAD_LIMIT = ag.MAX_ATTACHMENT + 512 * 1024
-
-
-@bp.url_value_preprocessor
-def _upload_limit(endpoint: str | None, values: dict | None) -> None:
-    """Raise the body limit on the attachment upload alone (set before the CSRF check
-    reads the form, which fixes the limit)."""
-    if endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = UPLOAD_LIMIT
 
 
 # ---------------------------------------------------------------- helpers
@@ -316,38 +300,6 @@ def meeting_new(series_id: int):
             return redirect(url_for("councils.meeting_detail", meeting_id=done.value.id))
     return render_template("councils/meeting_form.html", form=form, series=series,
                            meeting=None)
-
-
-# ---------------------------------------------------------------- backlog
-@bp.route("/instances/<int:series_id>/sujets")
-@access("councils.view")
-def backlog(series_id: int):
-    series = _series_or_404(series_id)
-    form = ItemForm(formdata=None) if _team() else ProposeForm(formdata=None)
-    return _render_backlog(series, form)
-
-
-def _render_backlog(series: CouncilSeries, form, status: int = 200):
-    return render_template(
-        "councils/backlog.html", series=series, items=ag.backlog_items(db.session, series),
-        form=form, manage=_team(), can_propose=can(current_user, "councils.propose"),
-        meetings=queries.schedulable_meetings(db.session, series)), status
-
-
-@bp.route("/instances/<int:series_id>/sujets", methods=["POST"])
-@access("councils.propose")
-def backlog_propose(series_id: int):
-    series = _series_or_404(series_id)
-    form = ItemForm() if _team() else ProposeForm()
-    if form.validate_on_submit():
-        done = attempt(lambda: ag.add_backlog_item(db.session, current_user, series,
-                                                   form.data_object()), form=form)
-        if done.ok:
-            flash("Sujet ajouté aux sujets en attente." if _team() else
-                  "Merci : votre proposition est transmise à l'équipe d'animation, qui "
-                  "l'inscrira à l'ordre du jour d'une prochaine réunion.", "success")
-            return redirect(url_for("councils.backlog", series_id=series_id))
-    return _render_backlog(series, form, 422)
 
 
 # ---------------------------------------------------------------- one meeting
@@ -608,194 +560,3 @@ def answer(invitee_id: int):
             label += f" par {done.value.proxy_holder.full_name}"
         flash(f"Réponse enregistrée pour {done.value.full_name} : {label}.", "success")
     return redirect(target)
-
-
-# ---------------------------------------------------------------- agenda items
-@bp.route("/reunions/<int:meeting_id>/points/nouveau", methods=["GET", "POST"])
-@access("councils.manage")
-def agenda_item_new(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
-    form = ItemForm()
-    if request.method == "POST" and form.validate_on_submit():
-        done = attempt(lambda: ag.add_item(db.session, current_user, meeting,
-                                           form.data_object()), form=form)
-        if done.ok:
-            flash("Point ajouté à l'ordre du jour.", "success")
-            if request.form.get("encore"):
-                return redirect(url_for("councils.agenda_item_new", meeting_id=meeting_id))
-            return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id)
-                            + "#ordre-du-jour")
-        meeting = _meeting_or_404(meeting_id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("councils/agenda_item_form.html", form=form, meeting=meeting,
-                           series=meeting.series, item=None), status
-
-
-@bp.route("/points/<int:item_id>/modifier", methods=["GET", "POST"])
-@access("councils.manage")
-def agenda_item_edit(item_id: int):
-    item = _item_or_404(item_id)
-    form = ItemForm(obj=item if request.method == "GET" else None)
-    if item.minutes_of_id is not None:
-        form.kind.choices = [(ItemKind.APPROBATION.value, ItemKind.APPROBATION.label)]
-    if request.method == "GET":
-        form.kind.data = ItemKind(item.kind).value
-        form.version_id.data = str(item.version_id)
-    elif form.validate_on_submit():
-        done = attempt(lambda: ag.update_item(
-            db.session, current_user, item, form.data_object(),
-            expected_version=version_of(form.version_id.data)), form=form)
-        if done.ok:
-            flash("Point enregistré.", "success")
-            return _back_to_item(done.value)
-        item = _item_or_404(item_id)
-        if isinstance(done.error, ConcurrentEdit):
-            form.version_id.data = str(item.version_id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("councils/agenda_item_form.html", form=form, meeting=item.meeting,
-                           series=db.session.get(CouncilSeries, item.series_id), item=item,
-                           attachment_form=AttachmentForm(formdata=None),
-                           empty_form=EmptyForm(formdata=None)), status
-
-
-@bp.route("/points/<int:item_id>/supprimer", methods=["POST"])
-@access("councils.manage")
-def agenda_item_delete(item_id: int):
-    item = _item_or_404(item_id)
-    meeting_id, series_id = item.meeting_id, item.series_id
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif attempt(lambda: ag.delete_item(db.session, current_user, item)).ok:
-        flash("Point retiré.", "success")
-    if meeting_id is not None:
-        return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id)
-                        + "#ordre-du-jour")
-    return redirect(url_for("councils.backlog", series_id=series_id))
-
-
-@bp.route("/points/<int:item_id>/deplacer", methods=["POST"])
-@access("councils.manage")
-def agenda_item_move(item_id: int):
-    item = _item_or_404(item_id)
-    form = ChoiceForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        attempt(lambda: ag.move_item(db.session, current_user, item, form.value.data or ""))
-    return _back_to_item(_item_or_404(item_id))
-
-
-@bp.route("/points/<int:item_id>/reunion-suivante", methods=["POST"])
-@access("councils.manage")
-def agenda_item_carry(item_id: int):
-    """Move or copy an item to the next meeting of its series."""
-    item = _item_or_404(item_id)
-    origin = item.meeting_id
-    form = ChoiceForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        copy = form.value.data == "copier"
-        done = attempt(lambda: ag.carry_to_next(db.session, current_user, item, copy=copy))
-        if done.ok:
-            target = done.value.meeting
-            flash(("Point copié" if copy else "Point déplacé")
-                  + f" à l'ordre du jour de la réunion du {format_date(target.day)}.",
-                  "success")
-    if origin is None:
-        return redirect(url_for("councils.backlog", series_id=item.series_id))
-    return redirect(url_for("councils.meeting_detail", meeting_id=origin) + "#ordre-du-jour")
-
-
-@bp.route("/points/<int:item_id>/inscrire", methods=["POST"])
-@access("councils.manage")
-def agenda_item_schedule(item_id: int):
-    """A backlog topic onto a meeting's agenda."""
-    item = _item_or_404(item_id)
-    form = ScheduleForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("councils.backlog", series_id=item.series_id))
-    meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
-    done = attempt(lambda: ag.schedule_item(db.session, current_user, item, meeting))
-    if done.ok:
-        flash(f"Sujet inscrit à l'ordre du jour de la réunion du "
-              f"{format_date(done.value.meeting.day)}.", "success")
-    return redirect(url_for("councils.backlog", series_id=item.series_id))
-
-
-@bp.route("/points/<int:item_id>/en-attente", methods=["POST"])
-@access("councils.manage")
-def agenda_item_unschedule(item_id: int):
-    item = _item_or_404(item_id)
-    meeting_id = item.meeting_id
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif attempt(lambda: ag.unschedule_item(db.session, current_user, item)).ok:
-        flash("Point renvoyé dans les sujets en attente.", "success")
-    if meeting_id is None:
-        return redirect(url_for("councils.backlog", series_id=item.series_id))
-    return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id)
-                    + "#ordre-du-jour")
-
-
-# ---------------------------------------------------------------- attachments
-@bp.route("/points/<int:item_id>/pieces", methods=["POST"])
-@access("councils.manage")
-def attachment_add(item_id: int):
-    item = _item_or_404(item_id)
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _back_to_item(item)
-    upload = request.files.get(form.file.name)
-    if upload is None or not upload.filename:
-        flash("Choisissez un fichier à joindre.", "danger")
-        return _back_to_item(item)
-    content = upload.read(ag.MAX_ATTACHMENT + 1)
-    done = attempt(lambda: ag.add_attachment(db.session, current_user, item, upload.filename,
-                                             upload.mimetype, content), label="Pièce jointe")
-    if done.ok:
-        flash(f"Pièce jointe « {done.value.filename} » ajoutée.", "success")
-    return _back_to_item(_item_or_404(item_id))
-
-
-def _attachment_or_404(attachment_id: int) -> AgendaAttachment:
-    attachment = db.session.get(AgendaAttachment, attachment_id)
-    ensure(attachment is not None)
-    item = attachment.item
-    if item.meeting is not None:
-        ensure(can(current_user, "councils.meeting", item.meeting))
-    else:
-        ensure(can(current_user, "councils.view"))
-    return attachment
-
-
-@bp.route("/pieces/<int:attachment_id>")
-@access("home.view")
-def attachment_download(attachment_id: int):
-    """Always a download (never shown inline: an uploaded page never runs here)."""
-    attachment = _attachment_or_404(attachment_id)
-    name = attachment.filename
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return Response(attachment.content, mimetype="application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
-                               f"filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-        "ETag": f'"{attachment.sha256}"'})
-
-
-@bp.route("/pieces/<int:attachment_id>/supprimer", methods=["POST"])
-@access("councils.manage")
-def attachment_delete(attachment_id: int):
-    attachment = db.session.get(AgendaAttachment, attachment_id)
-    ensure(attachment is not None)
-    item = attachment.item
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    elif attempt(lambda: ag.delete_attachment(db.session, current_user, attachment)).ok:
-        flash("Pièce jointe supprimée.", "success")
-    return _back_to_item(item)
