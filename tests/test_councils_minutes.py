@@ -335,7 +335,7 @@ def test_team_writes_circulates_and_approves_on_the_pages(session, c, login_as):
     assert "Compte rendu diffusé à 4 personne(s)" in done.get_data(as_text=True)
     # approval at m2: the form lists m1's minutes
     page2 = client.get(_url(c, "m2")).get_data(as_text=True)
-    assert "Approuver" in page2 and f'<option value="{minutes.id}"' in page2
+    assert "Approuver" in page2 and f'<option value="{minutes.id}:{minutes.version_id}"' in page2
     own = client.post(_url(c, tail="/approuver"), data={"csrf_token": token,
                                                         "minutes_id": minutes.id},
                       follow_redirects=True)

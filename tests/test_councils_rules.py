@@ -188,3 +188,29 @@ def test_long_texts_never_break_the_pdfs_and_huge_ids_never_a_500(app, client, r
                 f"/conseils/decisions?responsable=m:{huge}",
                 f"/conseils/decisions/export.csv?ml={huge}"):
         assert client.get(url).status_code == 200, url
+
+
+def test_minutes_approved_are_the_ones_the_page_showed(app, client, rules_world):
+    ids = rules_world["ids"]
+    with app.app_context():
+        s = db.session
+        later = Meeting(series_id=ids["series"], day=clock.today() - timedelta(days=5),
+                        starts_at=time(9), ends_at=time(12), status=MeetingStatus.TENU)
+        s.add(later)
+        minutes = s.scalars(select(Minutes).where(Minutes.meeting_id == ids["held"])).one()
+        s.commit()
+        later_id, minutes_id, shown = later.id, minutes.id, minutes.version_id
+        minutes.body = "Relevé corrigé après diffusion."  # someone edits in between
+        s.commit()
+    assert login(client, rules_world["emails"]["admin"]).status_code == 302
+    page = client.get(f"/conseils/reunions/{later_id}/compte-rendu").get_data(as_text=True)
+    assert f'value="{minutes_id}:{shown + 1}"' in page
+    response = client.post(f"/conseils/reunions/{later_id}/compte-rendu/approuver",
+                           data={"minutes_id": f"{minutes_id}:{shown}"}, follow_redirects=True)
+    assert "modifiée par quelqu" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Minutes, minutes_id).status is MinutesStatus.DIFFUSE
+    client.post(f"/conseils/reunions/{later_id}/compte-rendu/approuver",
+                data={"minutes_id": f"{minutes_id}:{shown + 1}"})
+    with app.app_context():
+        assert db.session.get(Minutes, minutes_id).status is MinutesStatus.APPROUVE

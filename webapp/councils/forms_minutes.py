@@ -31,9 +31,17 @@ class CirculateForm(Form):
 
 
 class ApproveForm(Form):
-    minutes_id = SelectField("Compte rendu à approuver", coerce=optional_int,
-                             validate_choice=False,
+    # "<minutes id>:<version shown>": the text approved is the one the page showed
+    minutes_id = SelectField("Compte rendu à approuver", validate_choice=False,
                              validators=[DataRequired("Choisissez le compte rendu à approuver.")])
+
+    def target(self) -> tuple[int | None, int | None]:
+        raw_id, _, raw_version = (self.minutes_id.data or "").partition(":")
+        return optional_int(raw_id), (optional_int(raw_version) if raw_version else None)
+
+
+def approval_value(minutes) -> str:
+    return f"{minutes.id}:{minutes.version_id}"
 
 
 class ReservationForm(Form):

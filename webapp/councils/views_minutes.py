@@ -41,6 +41,7 @@ from webapp.councils.forms_minutes import (
     CirculateForm,
     MinutesForm,
     ReservationForm,
+    approval_value,
 )
 from webapp.extensions import db
 from webapp.forms_common import db_int, version_of
@@ -255,12 +256,12 @@ def _render_minutes(meeting: Meeting, *, form: MinutesForm | None = None,
     ready, drafts = _approval_choices(meeting)
     approve_form = approve_form or ApproveForm()
     approve_form.minutes_id.choices = [
-        (m.id, f"Compte rendu du {m.meeting.day:%d/%m/%Y}") for m in ready]
-    if approve_form.minutes_id.data is None:
+        (approval_value(m), f"Compte rendu du {m.meeting.day:%d/%m/%Y}") for m in ready]
+    if not approve_form.minutes_id.data:
         on_agenda = {i.minutes_of_id for i in meeting.items
                      if ItemKind(i.kind) is ItemKind.APPROBATION}
         approve_form.minutes_id.data = next(
-            (m.id for m in ready if m.meeting_id in on_agenda), None)
+            (approval_value(m) for m in ready if m.meeting_id in on_agenda), None)
     reservation_form = reservation_form or ReservationForm()
     reservation_form.minutes_id.choices = [
         (m.id, f"Compte rendu du {m.meeting.day:%d/%m/%Y}") for m in record.approved_here]
@@ -328,11 +329,13 @@ def minutes_approve(meeting_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form, "Approbation")
         return redirect(url_for("councils.minutes", meeting_id=meeting_id))
-    target = db.session.get(Minutes, form.minutes_id.data) if form.minutes_id.data else None
+    target_id, version = form.target()
+    target = db.session.get(Minutes, target_id) if target_id and target_id > 0 else None
     if target is None:
         flash("Approbation : compte rendu introuvable.", "danger")
         return redirect(url_for("councils.minutes", meeting_id=meeting_id))
-    done = attempt(lambda: mins.approve_minutes(db.session, current_user, target, meeting),
+    done = attempt(lambda: mins.approve_minutes(db.session, current_user, target, meeting,
+                                                expected_version=version),
                    label="Approbation")
     if done.ok:
         flash(f"Le compte rendu de la réunion du {target.meeting.day:%d/%m/%Y} est approuvé : "
