@@ -214,3 +214,18 @@ def test_minutes_approved_are_the_ones_the_page_showed(app, client, rules_world)
                 data={"minutes_id": f"{minutes_id}:{shown + 1}"})
     with app.app_context():
         assert db.session.get(Minutes, minutes_id).status is MinutesStatus.APPROUVE
+
+
+def test_a_funder_invited_as_guest_finds_the_meeting_on_its_home(app, client, rules_world):
+    ids = rules_world["ids"]
+    with app.app_context():
+        s = db.session
+        planned = s.get(Meeting, ids["planned"])
+        planned.invitees.append(Invitee(kind=InviteeKind.INVITE, full_name="Financeur invité",
+                                        email=rules_world["emails"]["financeur"]))
+        s.commit()
+    assert login(client, rules_world["emails"]["financeur"]).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "Vos invitations" in home and f"/conseils/reunions/{ids['planned']}" in home
+    assert f"/conseils/reunions/{ids['held']}" not in home  # past, and not invited
+    assert client.get(f"/conseils/reunions/{ids['planned']}").status_code == 200

@@ -66,6 +66,14 @@ def scope_meetings(stmt: Select, user: Any) -> Select:
     return stmt.where(false())
 
 
+def guest_meetings(session: Session, user: Any, limit: int = 5) -> list[Meeting]:
+    """The coming meetings a funder's account is invited to (its home page links them: it
+    has no councils menu)."""
+    stmt = scope_meetings(select(Meeting), user).where(
+        Meeting.day >= clock.today(), Meeting.status != MeetingStatus.ANNULE)
+    return list(session.scalars(_loaded(stmt).order_by(Meeting.day).limit(limit)))
+
+
 # ---------------------------------------------------------------- the list
 @dataclass
 class MeetingFilters:

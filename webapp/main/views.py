@@ -27,10 +27,16 @@ def home():
         stats["ml_active"], stats["departements"] = summary.active, summary.departements
     if can(current_user, "users.view"):
         stats["users_active"] = active_accounts_count(session)
+    guest_meetings = []
+    if current_user.role == Role.FINANCEUR:  # a funder invited as a guest to a council
+        from models.councils.queries import guest_meetings as invited_to
+
+        guest_meetings = invited_to(session, current_user)
     return render_template(
         "main/home.html",
         region=current_region(session),
         stats=stats,
+        guest_meetings=guest_meetings,
         my_ml=current_user.mission_locale if current_user.role == Role.ML else None,
         dashboard_url=current_app.config["DASHBOARD_URL"],
     )
