@@ -60,6 +60,10 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
     "councils.agenda_item_move": ("POST", {"item_id": "agenda_item"}, TEAM_REDIRECT),
     "councils.agenda_item_carry": ("POST", {"item_id": "agenda_item"}, TEAM_REDIRECT),
     "councils.agenda_item_schedule": ("POST", {"item_id": "backlog_item"}, TEAM_REDIRECT),
+    # a topic proposed by the team: the team withdraws it; for ml_a it does not exist
+    "councils.backlog_withdraw": ("POST", {"item_id": "backlog_item"},
+                                  {"anon": LOGIN, "admin": REDIRECT, "animateur": REDIRECT,
+                                   "ml": NOT_FOUND, "*": FORBIDDEN}),
     "councils.agenda_item_unschedule": ("POST", {"item_id": "agenda_item"}, TEAM_REDIRECT),
     "councils.attachment_add": ("POST", {"item_id": "agenda_item"}, TEAM_REDIRECT),
     # an attachment of the meeting the funder is not invited to

@@ -229,3 +229,33 @@ def test_a_funder_invited_as_guest_finds_the_meeting_on_its_home(app, client, ru
     assert "Vos invitations" in home and f"/conseils/reunions/{ids['planned']}" in home
     assert f"/conseils/reunions/{ids['held']}" not in home  # past, and not invited
     assert client.get(f"/conseils/reunions/{ids['planned']}").status_code == 200
+
+
+def test_a_mission_locale_withdraws_only_its_own_waiting_proposal(app, client, rules_world):
+    from models.councils import agenda as ag
+
+    ids = rules_world["ids"]
+    with app.app_context():
+        s = db.session
+        series = s.get(CouncilSeries, ids["series"])
+        ml_user = _ml_user(s, rules_world)
+        own = ag.propose_topic(s, ml_user, series, ag.ItemData(
+            kind="echange", title="Mutualiser les achats"))
+        team = ag.add_backlog_item(s, None, series, ag.ItemData(
+            kind="information", title="Sujet de l'équipe"))
+        scheduled = ag.propose_topic(s, ml_user, series, ag.ItemData(
+            kind="echange", title="Déjà inscrit"))
+        scheduled.meeting_id = ids["planned"]
+        s.commit()
+        own_id, team_id, scheduled_id = own.id, team.id, scheduled.id
+    assert login(client, rules_world["emails"]["ml"]).status_code == 302
+    page = client.get(f"/conseils/instances/{ids['series']}/sujets").get_data(as_text=True)
+    assert f"/conseils/sujets/{own_id}/retirer" in page
+    assert f"/conseils/sujets/{team_id}/retirer" not in page
+    assert client.post(f"/conseils/sujets/{team_id}/retirer").status_code == 404
+    refused = client.post(f"/conseils/sujets/{scheduled_id}/retirer", follow_redirects=True)
+    assert "seule l&#39;équipe" in refused.get_data(as_text=True)
+    assert client.post(f"/conseils/sujets/{own_id}/retirer").status_code == 302
+    with app.app_context():
+        assert db.session.get(AgendaItem, own_id) is None
+        assert db.session.get(AgendaItem, scheduled_id) is not None

@@ -221,6 +221,25 @@ def propose_topic(session: Session, actor: Any, series: CouncilSeries,
     return add_backlog_item(session, actor, series, data)
 
 
+def withdraw_proposal(session: Session, actor: Any, item: AgendaItem) -> None:
+    """A mission locale takes back a topic it proposed, while it waits in the backlog
+    (once on an agenda, the team decides)."""
+    own = (actor is None or can(actor, "councils.manage")
+           or (item.proposed_by_ml_id is not None
+               and item.proposed_by_ml_id == getattr(actor, "mission_locale_id", None)))
+    if not own:
+        raise PermissionDenied()
+    if item.meeting_id is not None:
+        raise DomainError("Ce sujet est inscrit à l'ordre du jour d'une réunion : seule "
+                          "l'équipe de l'ARML peut l'en retirer.")
+    series = session.get(CouncilSeries, item.series_id)
+    session.delete(item)
+    flush(session)
+    if series is not None:
+        _renumber(backlog_items(session, series))
+        flush(session)
+
+
 def update_item(session: Session, actor: Any, item: AgendaItem, data: ItemData, *,
                 expected_version: int | None = None) -> AgendaItem:
     require_team(actor)

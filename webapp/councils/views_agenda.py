@@ -13,7 +13,7 @@ from flask_login import current_user
 from models.councils import agenda as ag
 from models.councils import queries
 from models.councils.enums import ItemKind
-from models.councils.orm import AgendaAttachment, CouncilSeries, Meeting
+from models.councils.orm import AgendaAttachment, AgendaItem, CouncilSeries, Meeting
 from models.errors import ConcurrentEdit
 from models.formatting import format_date
 from models.policy import can
@@ -145,6 +145,23 @@ def agenda_item_delete(item_id: int):
     if meeting_id is not None:
         return redirect(url_for("councils.meeting_detail", meeting_id=meeting_id)
                         + "#ordre-du-jour")
+    return redirect(url_for("councils.backlog", series_id=series_id))
+
+
+@bp.route("/sujets/<int:item_id>/retirer", methods=["POST"])
+@access("councils.propose")
+def backlog_withdraw(item_id: int):
+    """A mission locale takes back its own proposal (another's does not exist for it)."""
+    item = db.session.get(AgendaItem, item_id)
+    ensure(item is not None and (_team() or (
+        item.proposed_by_ml_id is not None
+        and item.proposed_by_ml_id == current_user.mission_locale_id)))
+    series_id = item.series_id
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    elif attempt(lambda: ag.withdraw_proposal(db.session, current_user, item)).ok:
+        flash("Proposition retirée.", "success")
     return redirect(url_for("councils.backlog", series_id=series_id))
 
 
