@@ -44,6 +44,9 @@ class Errors:
     def __bool__(self) -> bool:
         return bool(self._errors)
 
+    def __contains__(self, field: str) -> bool:
+        return field in self._errors
+
     def raise_if_any(self) -> None:
         if self._errors:
             raise ValidationFailed(self._errors)

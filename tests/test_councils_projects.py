@@ -105,7 +105,8 @@ def test_a_project_is_created_in_call_for_applications_with_its_due_date(pw):
     p = pw["project"]
     assert ProjectPhase(p.phase) is ProjectPhase.APPEL
     assert p.partners == "Aract Nouvelle-Aquitaine" and p.evaluation_months == 6
-    assert p.evaluation_due == pr.add_months(pw["last"], 6)
+    assert pr.evaluation_due(pw["s"], p) == pr.add_months(pw["last"], 6)
+    assert p.evaluation_due is None  # computed, not chosen: nothing stored to go stale
 
 
 @pytest.mark.parametrize(("title", "message"), [
@@ -311,13 +312,13 @@ def test_evaluation_due_is_last_session_plus_6_months_editable_to_12(pw):
     assert pr.last_session_date(s, p) == last  # the cancelled later session is not counted
     assert pr.evaluation_due(s, p) == pr.add_months(last, 6)
     pr.set_evaluation(s, None, p, months=12, expected_version=p.version_id)
-    assert (p.evaluation_months, p.evaluation_due) == (12, pr.add_months(last, 12))
+    assert (p.evaluation_months, pr.evaluation_due(s, p)) == (12, pr.add_months(last, 12))
     inside = pr.add_months(last, 9) + timedelta(days=3)
     pr.set_evaluation(s, None, p, months=12, due=inside)
     s.commit()
     assert pr.evaluation_due(s, p) == inside
     pr.set_evaluation(s, None, p, months=6)
-    assert p.evaluation_due == pr.add_months(last, 6)
+    assert pr.evaluation_due(s, p) == pr.add_months(last, 6) and p.evaluation_due is None
 
 
 @pytest.mark.parametrize(("months", "due_offset", "field", "message"), [
@@ -336,7 +337,7 @@ def test_evaluation_outside_the_window_is_refused(pw, months, due_offset, field,
         pr.set_evaluation(s, None, p, months=months, due=due)
     assert message in exc.value.errors[field][0]
     s.rollback()
-    assert (p.evaluation_months, p.evaluation_due) == (6, pr.add_months(last, 6))
+    assert (p.evaluation_months, pr.evaluation_due(s, p)) == (6, pr.add_months(last, 6))
 
 
 def test_without_sessions_there_is_no_due_date(pw):
@@ -716,3 +717,33 @@ def test_results_show_from_three_answers_on_the_page(client, pw):
     _client_as(client, pw, "animateur")
     team = client.get(f"/conseils/projets/{p.id}").get_data(as_text=True)
     assert "a répondu" not in team  # the team sees who was asked, never who answered
+
+
+def test_a_withdrawn_mission_locale_no_longer_answers(pw):
+    s = pw["s"]
+    assert pe.send_evaluation_requests(s, None, pw["project"], SECRET, BASE) == 2
+    s.commit()
+    token = pe.make_token(SECRET, pw["part_a"].binome[0].id)
+    pr.set_participant_status(s, None, pw["part_a"], "retire", "Réorganisation interne.")
+    s.commit()
+    with pytest.raises(pe.InvalidToken, match="s'est retirée du projet"):
+        pe.submit(s, token, GOOD, secret=SECRET)
+    s.rollback()
+    summary = pe.summary(s, pw["project"])
+    assert (summary.responses, summary.invited) == (0, 0)
+
+
+def test_the_list_shows_the_date_the_project_page_shows(pw, client):
+    s, p = pw["s"], pw["project"]
+    pr.set_evaluation(s, None, p, months=12)
+    s.commit()
+    # the last session moves earlier: every page follows (nothing stale was stored)
+    for ts in pw["training"].sessions:
+        ts.end_date -= timedelta(days=30)
+        ts.start_date -= timedelta(days=30)
+    s.commit()
+    expected = pr.evaluation_due(s, p)
+    assert expected == pr.add_months(pw["last"] - timedelta(days=30), 12)
+    login(client, pw["world"]["emails"]["copil"])
+    listing = client.get("/conseils/projets").get_data(as_text=True)
+    assert format_date(expected) in listing

@@ -259,3 +259,48 @@ def test_a_mission_locale_withdraws_only_its_own_waiting_proposal(app, client, r
     with app.app_context():
         assert db.session.get(AgendaItem, own_id) is None
         assert db.session.get(AgendaItem, scheduled_id) is not None
+
+
+def test_answers_close_when_the_meeting_starts(app, rules_world):
+    from datetime import datetime
+
+    from models.councils import invitations
+
+    ids = rules_world["ids"]
+    with app.app_context():
+        s = db.session
+        planned = s.get(Meeting, ids["planned"])
+        invitee = Invitee(kind=InviteeKind.MEMBRE, full_name="Dir A", email="dir.a@ml.fr",
+                          mission_locale_id=ids["ml_a"])
+        planned.invitees.append(invitee)
+        s.commit()
+        clock.travel_to(datetime.combine(planned.day, time(9, 30), tzinfo=clock.LOCAL))
+        with pytest.raises(DomainError, match="a commencé"):
+            invitations.answer(s, None, invitee, "excuse")
+        s.rollback()
+        assert s.get(Invitee, invitee.id).answer is None
+
+
+def test_inviting_the_director_of_a_merged_ml_gets_one_clear_message(app, rules_world):
+    from models.councils import invitations
+    from models.network.orm import MissionLocale
+
+    ids = rules_world["ids"]
+    with app.app_context():
+        s = db.session
+        merged = s.get(MissionLocale, ids["ml_b"])
+        merged.active, merged.director_email = False, None
+        s.commit()
+        with pytest.raises(ValidationFailed) as caught:
+            invitations.add_invitee(s, None, s.get(Meeting, ids["planned"]),
+                                    invitations.InviteeData(mission_locale_id=ids["ml_b"]))
+        assert list(caught.value.errors) == ["mission_locale_id"]
+
+
+def test_redirects_after_an_answer_stay_in_the_councils_area():
+    from webapp.councils.views_meetings import _safe_next
+
+    assert _safe_next("/conseils/reunions/3", "/x") == "/conseils/reunions/3"
+    for bad in ("/conseils/../admin/utilisateurs", "//evil.example/conseils/",
+                "https://evil.example/conseils/", "/admin", ""):
+        assert _safe_next(bad, "/conseils/") == "/conseils/"

@@ -155,6 +155,8 @@ def add_invitee(session: Session, actor: Any, meeting: Meeting, data: InviteeDat
                    for i in meeting.invitees):
                 errors.add("mission_locale_id", f"La direction de « {ml.name} » est déjà "
                                                 "invitée.")
+    if "mission_locale_id" in errors:
+        errors.raise_if_any()  # the mission locale's own problem says it all
     if not name:
         errors.add("full_name", "Le nom de la personne invitée est obligatoire.")
     elif len(name) > 120:
@@ -395,6 +397,9 @@ def answer(session: Session, actor: Any, invitee: Invitee, answer: Presence | st
                           "est relevée par l'équipe).")
     if status is MeetingStatus.ANNULE:
         raise DomainError("Cette réunion est annulée : il n'y a plus à répondre.")
+    if calendar.starts(meeting) <= clock.now():
+        raise DomainError("La réunion a commencé : les réponses sont closes (la présence "
+                          "est relevée par l'équipe).")
     errors = Errors()
     try:
         value = Presence(answer)

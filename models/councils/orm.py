@@ -324,6 +324,8 @@ class BinomeMember(Audited, Base):
     """One of the two people a participating mission locale sends (one from the direction)."""
 
     __tablename__ = "binome_member"
+    # the day someone answered, next to the answers' days, could point at who wrote what
+    __audit_redact__ = ("evaluation_sent_at", "evaluation_done_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(

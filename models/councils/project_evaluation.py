@@ -59,6 +59,10 @@ SCALE: tuple[tuple[int, str], ...] = (
     (1, "Pas du tout"), (2, "Peu"), (3, "Moyennement"), (4, "Beaucoup"), (5, "Tout à fait"))
 
 # ---------------------------------------------------------------- tokens
+WITHDRAWN = ("Ce lien n'est plus valable : votre mission locale s'est retirée du projet. "
+             "Merci de votre participation.")
+
+
 def _serializer(secret: str | bytes, now: datetime | None) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=SALT, signer=_ClockSigner,
                                   signer_kwargs={"now": now})
@@ -84,6 +88,9 @@ def check_token(session: Session, token: str, *, secret: str | bytes,
         raise InvalidToken("forged", FORGED)
     if member.evaluation_done_at is not None:
         raise InvalidToken("used", USED)
+    if ParticipantStatus(member.participant.status) is not ParticipantStatus.RETENU:
+        # the mission locale left the project: its people no longer answer for it
+        raise InvalidToken("used", WITHDRAWN)
     return member
 
 
@@ -190,6 +197,7 @@ def summary(session: Session, project: CollectiveProject, *,
     invited = session.scalar(
         select(func.count()).select_from(BinomeMember).join(BinomeMember.participant)
         .where(ProjectParticipant.project_id == project.id,
+               ProjectParticipant.status == ParticipantStatus.RETENU,
                BinomeMember.evaluation_sent_at.is_not(None))) or 0
     averages: dict[str, Decimal | None] = {}
     distribution: dict[str, list[int]] = {}

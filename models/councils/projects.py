@@ -117,8 +117,9 @@ def computed_due(session: Session, project: CollectiveProject) -> date | None:
 
 
 def evaluation_due(session: Session, project: CollectiveProject) -> date | None:
-    """The evaluation date to show: the stored one while it still fits the sessions (a
-    session moved in the training module may push it out), else the computed one."""
+    """The evaluation date every page shows: the date the team chose while it still fits
+    the sessions (a session moved in the training module may push it out), else last
+    session + the delay. Only a chosen date is stored."""
     window = evaluation_window(session, project)
     if window is None:
         return None
@@ -199,11 +200,9 @@ def save_project(session: Session, actor: Any, project: CollectiveProject | None
     errors = Errors()
     title = _validate_project(session, project, data, errors)
     errors.raise_if_any()
-    # the evaluation date follows the training's sessions; an explicit date is kept
-    # while the training does not change
+    # the evaluation date follows the training's sessions; a date the team chose is
+    # kept while the training does not change
     training_changed = project is None or project.training_id != data.training_id
-    months = project.evaluation_months if project is not None else DEFAULT_MONTHS
-    due = _computed_due(session, data.training_id, months) if training_changed else None
     if project is None:
         project = CollectiveProject(title=title, kind=ProjectKind(data.kind),
                                     phase=ProjectPhase.APPEL, evaluation_months=DEFAULT_MONTHS)
@@ -213,7 +212,7 @@ def save_project(session: Session, actor: Any, project: CollectiveProject | None
     project.action_id, project.series_id = data.action_id, data.series_id
     project.training_id = data.training_id
     if training_changed:
-        project.evaluation_due = due
+        project.evaluation_due = None
     try:
         flush(session)
     except IntegrityError as exc:  # the same title saved meanwhile by someone else
@@ -263,7 +262,7 @@ def set_evaluation(session: Session, actor: Any, project: CollectiveProject, *,
                                          f"{format_date(window[1])}.")
     errors.raise_if_any()
     project.evaluation_months = months
-    project.evaluation_due = due if due is not None else computed_due(session, project)
+    project.evaluation_due = due  # only a date the team chose; otherwise computed on read
     flush(session)
     return project
 
@@ -512,5 +511,4 @@ PROJECT_SORTS = {
     # phases in their order, not alphabetically
     "phase": case({p.value: n for n, p in enumerate(ProjectPhase)},
                   value=CollectiveProject.phase, else_=len(ProjectPhase)),
-    "evaluation": CollectiveProject.evaluation_due,
 }

@@ -54,6 +54,7 @@ from models.councils.orm import (
     Meeting,
     ProjectParticipant,
 )
+from models.councils.projects import evaluation_due
 from models.councils.register import RegisterFilters, register, source_label
 from models.network.orm import MissionLocale
 
@@ -314,7 +315,7 @@ def projects_by_phase(session: Session) -> ProjectsByPhase:
         by = participants[p.id]
         lines.append(ProjectLine(p.id, p.title, ProjectKind(p.kind), ProjectPhase(p.phase),
                                  by[ParticipantStatus.RETENU], by[ParticipantStatus.CANDIDAT],
-                                 by[ParticipantStatus.RETIRE], p.evaluation_due))
+                                 by[ParticipantStatus.RETIRE], evaluation_due(session, p)))
     lines.sort(key=lambda line: (order[line.phase], line.title.casefold(), line.id))
     counts = {phase: 0 for phase in ProjectPhase}
     for line in lines:

@@ -10,6 +10,7 @@ otherwise).
 
 from __future__ import annotations
 
+import posixpath
 from datetime import timedelta
 
 from flask import (
@@ -105,9 +106,10 @@ def _back_to_item(item: AgendaItem, anchor: str = "ordre-du-jour"):
 
 def _safe_next(raw: str | None, default: str) -> str:
     """A redirect target from a form: a path of this area only."""
-    if raw and raw.startswith("/conseils/") and "//" not in raw and "\\" not in raw:
-        return raw
-    return default
+    if not raw or "//" in raw or "\\" in raw:
+        return default
+    path = posixpath.normpath(raw.split("?", 1)[0].split("#", 1)[0])
+    return raw if path.startswith("/conseils/") and ".." not in raw.split("/") else default
 
 
 def _meeting_label(meeting: Meeting) -> str:

@@ -116,6 +116,7 @@ def projects():
         "councils/projects.html", listing=listing, phases=list(ProjectPhase),
         kinds=list(ProjectKind), manage=can(current_user, "councils.manage"),
         counts=domain.participating_counts(db.session, [p.id for p in listing.items]),
+        due={p.id: domain.evaluation_due(db.session, p) for p in listing.items},
         filtered=bool(phase or kind or args.get("q")), badges=BADGES)
 
 
@@ -386,7 +387,7 @@ def project_evaluation_settings(project_id: int):
         due=form.evaluation_due.data, expected_version=version_of(form.version_id.data)),
         label="Évaluation")
     if done.ok:
-        when = done.value.evaluation_due
+        when = domain.evaluation_due(db.session, done.value)
         flash("Évaluation enregistrée" + (f" : prévue le {format_date(when)}." if when else
                                           " ; la date se calculera depuis la dernière session."),
               "success")
