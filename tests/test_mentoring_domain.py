@@ -453,3 +453,24 @@ def test_a_mission_locale_only_reaches_its_own_records(env):
     _refused(s, lambda: pairings.propose(s, None, young.id, foreign.id, date(2026, 12, 1),
                                          date(2027, 6, 1), today=TODAY),
              "même mission locale")
+
+
+def test_lists_are_scoped_to_the_mission_locale(env):
+    from models.mentoring import queries
+
+    s, ids, users = env["s"], env["ids"], env["users"]
+    mentors.create_mentor(s, None, _mentor_data(8, ids["ml_b"]), today=TODAY)
+    mentees.create_mentee(s, None, _mentee_data(ids["ml_b"]), today=TODAY)
+    _active(s, env["mentees"][0], env["mentor"])
+    ml, other_ml = users["ml"], users["target"]
+    assert {m.mission_locale_id for m in queries.list_mentors(s, ml)} == {ids["ml_a"]}
+    assert queries.list_mentors(s, ml, mission_locale_id=ids["ml_b"]) == []
+    assert len(queries.list_mentees(s, ml)) == 5
+    assert len(queries.list_mentees(s, other_ml)) == 1
+    assert len(queries.list_mentees(s, users["animateur"])) == 6
+    assert len(queries.list_mentors(s, users["admin"], mission_locale_id=ids["ml_b"])) == 1
+    assert queries.list_pairings(s, other_ml) == []
+    assert len(queries.list_pairings(s, ml, status=P.ACTIF)) == 1
+    for role in ("copil", "financeur"):
+        assert queries.list_mentees(s, users[role]) == []
+        assert queries.list_pairings(s, users[role]) == []

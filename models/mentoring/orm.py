@@ -35,7 +35,7 @@ class Mentor(Audited, TimestampMixin, Base):
     """A volunteer parrain or marraine recruited by a mission locale."""
 
     __tablename__ = "mentor"
-    __audit_redact__ = ("last_name", "first_name", "email", "phone", "commune")
+    __audit_redact__ = ("last_name", "first_name", "email", "phone", "sector", "commune")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mission_locale_id: Mapped[int] = mapped_column(
