@@ -20,6 +20,7 @@ from models.base import Base
 from models.councils import orm as _councils_orm  # noqa: F401
 from models.funding import orm as _funding_orm  # noqa: F401
 from models.mail import orm as _mail_orm  # noqa: F401
+from models.mentoring import orm as _mentoring_orm  # noqa: F401
 from models.network import orm as _network_orm  # noqa: F401
 from models.observatory import orm as _observatory_orm  # noqa: F401
 from models.parcours import orm as _parcours_orm  # noqa: F401
