@@ -32,6 +32,11 @@ class PermissionDenied(DomainError):
         super().__init__(message)
 
 
+class NotFound(DomainError):
+    """The record does not exist *for this actor* (another mission locale's id reads the
+    same as a missing one); the web answers 404, on reads and on writes alike."""
+
+
 class Errors:
     """Collects field errors, then raises them all at once (validate first, then write)."""
 

@@ -15,6 +15,7 @@ from sqlalchemy import Select, false, select
 from models.accounts.roles import ARML_TEAM, NETWORK_READERS, Role
 from models.councils import rules as _councils
 from models.errors import PermissionDenied
+from models.mentoring import rules as _mentoring
 from models.network.orm import MissionLocale
 
 Rule = Callable[[Any, Any], bool]
@@ -206,6 +207,14 @@ RULES: dict[str, Rule] = {
     # the dashboard page "Conseils et projets": the team and the copil
     "councils.stats": lambda u, o: _role(u) in NETWORK_READERS,
     "decisions.progress": _councils.progress_decision,
+    # parrainage (models.mentoring.rules): a mission locale keeps its own mentors, pseudonymous
+    # mentees and pairings (another ML's id does not exist for it); the team reads every ML
+    "mentoring.view": _mentoring.view_area,
+    "mentoring.record": _mentoring.view_record,
+    "mentoring.edit": _mentoring.edit_record,
+    # the State's yearly table, protected by the observatory's secrecy function: everyone
+    # (an ml account its own ML's column and the region)
+    "mentoring.stats": lambda u, o: _role(u) is not None,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
 }

@@ -29,6 +29,7 @@ from tests.conftest import ARTIFACTS, PASSWORD, make_app
 from tests.test_authz_matrix import (
     COUNCIL_PARTS,
     EXPECTED,
+    MENTORING_PARTS,
     OK,
     _expected,
     add_quality_import,
@@ -203,7 +204,8 @@ def a11y_world(app, full_world):
 
     add_quality_import(app, full_world)
     add_reports(app, full_world)
-    for part in COUNCIL_PARTS:  # the councils area's meetings, minutes, decisions, projects
+    # the councils area's meetings, minutes, decisions, projects; the parrainage records
+    for part in COUNCIL_PARTS + MENTORING_PARTS:
         part.add(app, full_world)
     ids = full_world["ids"]
     with app.app_context():

@@ -14,6 +14,9 @@ from tests import (
     authz_councils_meetings,
     authz_councils_minutes,
     authz_councils_projects,
+    authz_mentoring_mentors,
+    authz_mentoring_pairings,
+    authz_mentoring_yearly,
 )
 from tests.conftest import ROLES, login
 from webapp.extensions import db
@@ -248,7 +251,8 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
 # the councils area: one module per part (its routes and the objects they need)
 COUNCIL_PARTS = (authz_councils_meetings, authz_councils_minutes, authz_councils_decisions,
                  authz_councils_projects)
-for _part in COUNCIL_PARTS:
+MENTORING_PARTS = (authz_mentoring_mentors, authz_mentoring_pairings, authz_mentoring_yearly)
+for _part in COUNCIL_PARTS + MENTORING_PARTS:
     EXPECTED.update(_part.EXPECTED)
 
 STATIC = {"static", "bootstrap.static"}
@@ -265,6 +269,9 @@ def full_world(app, full_world, request):
         add_reports(app, full_world)  # a PDF per funder: only where a route needs them
     if endpoint.startswith("councils."):  # the councils area's objects, for its routes
         for part in COUNCIL_PARTS:
+            part.add(app, full_world)
+    if endpoint.startswith("mentoring."):  # the parrainage area's records
+        for part in MENTORING_PARTS:
             part.add(app, full_world)
     return full_world
 
@@ -360,7 +367,7 @@ def allowed_writes(endpoints) -> list[tuple[str, str]]:
 
 # the councils area's routes run from tests/test_authz_matrix_councils.py (a file of its
 # own: the test workers share the matrix between them)
-OTHERS = [e for e in EXPECTED if not e.startswith("councils.")]
+OTHERS = [e for e in EXPECTED if not e.startswith(("councils.", "mentoring."))]
 SHARED = shared(OTHERS)
 ALLOWED_WRITES = allowed_writes(OTHERS)
 

@@ -62,13 +62,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.councils import bp as councils_bp
     from webapp.funding import bp as funding_bp
     from webapp.main import bp as main_bp
+    from webapp.mentoring import bp as mentoring_bp
     from webapp.network import bp as network_bp
     from webapp.programme import bp as programme_bp
     from webapp.quality import bp as quality_bp
     from webapp.training import bp as training_bp
 
     for bp in (auth_bp, main_bp, network_bp, programme_bp, funding_bp, training_bp, quality_bp,
-               councils_bp, admin_bp):
+               councils_bp, mentoring_bp, admin_bp):
         app.register_blueprint(bp)
     errors.register(app)
     filters.register(app)

@@ -8,6 +8,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from models.errors import NotFound
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return _page(400, "Le formulaire a expiré ou son jeton de sécurité (CSRF) est absent. "
                           "Rechargez la page puis envoyez-le de nouveau.")
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound):
+        db.session.rollback()
+        return _page(404)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from flask import current_app, flash
 from flask_wtf import FlaskForm
 
-from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from models.mail.delivery import deliver_after_commit
 from webapp.extensions import db
 from webapp.forms_common import apply_errors, flash_errors
@@ -46,6 +46,9 @@ def attempt(write: Callable[[], T], *, form: FlaskForm | None = None,
         else:
             flash_errors(_labelled(exc.errors, label))
         return Outcome(False, error=exc)
+    except NotFound:
+        db.session.rollback()
+        raise  # another ML's id, even posted in a hidden field: the 404 page (webapp.errors)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger" if isinstance(exc, PermissionDenied) else "warning")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import DomainError, PermissionDenied, ValidationFailed
+from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.mentoring import rules
 
 _NOT_FOUND = {"Mentor": "Parrain ou marraine introuvable.", "Mentee": "Filleul·e introuvable.",
@@ -35,17 +35,17 @@ def load(session: Session, actor: Any, cls: type, record_id: Any, *, write: bool
     """The record if ``actor`` may see it (``write``: change it), else « introuvable »."""
     message = _NOT_FOUND.get(cls.__name__, "Fiche introuvable.")
     if not isinstance(record_id, int) or isinstance(record_id, bool):
-        raise DomainError(message)
+        raise NotFound(message)
     stmt = select(cls).where(cls.id == record_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     obj = session.scalars(stmt).one_or_none()
     if obj is None:
-        raise DomainError(message)
+        raise NotFound(message)
     holder = obj.pairing if cls.__name__ == "FollowUp" else obj
     if actor is not None:
         if not rules.view_record(actor, holder):
-            raise DomainError(message)
+            raise NotFound(message)
         if write and not rules.edit_record(actor, holder):
             raise PermissionDenied()
     return obj

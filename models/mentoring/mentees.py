@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.errors import DomainError, Errors
+from models.errors import Errors, NotFound
 from models.mentoring import access
 from models.mentoring.enums import Prescriber, Sex, Situation
 from models.mentoring.orm import Mentee
@@ -200,5 +200,5 @@ def update_mentee(session: Session, actor: Any, mentee_id: int, data: MenteeData
 def get_mentee(session: Session, actor: Any, mentee_id: int) -> Mentee:
     mentee = access.load(session, actor, Mentee, mentee_id)
     if mentee is None:  # pragma: no cover - load raises
-        raise DomainError("Filleul·e introuvable.")
+        raise NotFound("Filleul·e introuvable.")
     return mentee

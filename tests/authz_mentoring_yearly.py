@@ -1,0 +1,13 @@
+"""Authorization matrix entries for /parrainage/ (yearly); merged into
+``tests.test_authz_matrix.EXPECTED``. ``add(app, world)`` gives the matrix world the
+records these routes need (ids added to ``world["ids"]``)."""
+
+from __future__ import annotations
+
+LOGIN, OK, REDIRECT, FORBIDDEN, NOT_FOUND, UNPROCESSABLE = "login", 200, 302, 403, 404, 422
+
+EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {}
+
+
+def add(app, world) -> None:
+    return None
