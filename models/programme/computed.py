@@ -10,6 +10,7 @@ itself), whatever the entry point (web, CLI, seed). Exports, reports and dashboa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ from models.programme.rules import ensure_editable
 class Source:
     key: str
     label: str
-    ref: str  # "series" | "project": what source_ref names
+    ref: str  # "series" | "project" | "none": what source_ref names
     unit: str
 
 
@@ -38,7 +39,19 @@ SOURCES: dict[str, Source] = {s.key: s for s in (
            "series", "%"),
     Source("projet.mls_participantes", "Missions locales participantes (retenues)", "project",
            "missions locales"),
+    Source("parrainage.jeunes_parraines", "Jeunes parrainés", "none", "jeunes"),
+    Source("parrainage.parrains_formes", "Parrains formés", "none", "parrains"),
 )}
+
+#: what the mentoring sources say on the programme page
+_MENTORING_TEXT = {
+    "parrainage.jeunes_parraines":
+        "Calculé : jeunes parrainés — filleul·es distinct·es dont un binôme démarré (actif, "
+        "terminé ou rompu) couvre une partie de {year}, toutes missions locales.",
+    "parrainage.parrains_formes":
+        "Calculé : parrains formés — parrains et marraines dont la date de formation est "
+        "en {year}, toutes missions locales.",
+}
 
 
 def compute(session: Session, indicator: Indicator) -> Decimal | None:
@@ -57,7 +70,35 @@ def compute(session: Session, indicator: Indicator) -> Decimal | None:
         if indicator.source_ref is None:
             return None
         return Decimal(projects.participating_count(session, indicator.source_ref))
+    if key == "parrainage.jeunes_parraines":
+        return Decimal(mentees_paired(session, year))
+    if key == "parrainage.parrains_formes":
+        return Decimal(mentors_trained(session, year))
     return None
+
+
+def mentees_paired(session: Session, year: int) -> int:
+    """Distinct mentees with a started pairing (actif, terminé, rompu) whose period meets
+    the year — a proposal that never started counts for nothing."""
+    from sqlalchemy import func
+
+    from models.mentoring.orm import Pairing
+    from models.mentoring.pairings import HOLDS_PERIOD
+
+    end = func.coalesce(Pairing.ended_on, Pairing.planned_end)
+    return session.scalar(select(func.count(func.distinct(Pairing.mentee_id))).where(
+        Pairing.status.in_(HOLDS_PERIOD), Pairing.start_date <= date(year, 12, 31),
+        end >= date(year, 1, 1))) or 0
+
+
+def mentors_trained(session: Session, year: int) -> int:
+    """Mentors (anonymised ones too: they were trained) whose training date is in the year."""
+    from sqlalchemy import func
+
+    from models.mentoring.orm import Mentor
+
+    return session.scalar(select(func.count()).select_from(Mentor).where(
+        Mentor.trained_on >= date(year, 1, 1), Mentor.trained_on <= date(year, 12, 31))) or 0
 
 
 def describe(session: Session, indicator: Indicator) -> str:
@@ -68,6 +109,8 @@ def describe(session: Session, indicator: Indicator) -> str:
     if source is None:
         return ""
     year = indicator.action.programme.year
+    if source.key in _MENTORING_TEXT:
+        return _MENTORING_TEXT[source.key].format(year=year)
     if source.ref == "project":
         project = session.get(CollectiveProject, indicator.source_ref or 0)
         where = f"du projet « {project.title} »" if project else "(projet introuvable)"
@@ -97,7 +140,7 @@ def set_source(session: Session, actor: Any, indicator: Indicator, source: str |
             errors.add("source_ref", "Instance introuvable.")
     errors.raise_if_any()
     indicator.source = source or None
-    indicator.source_ref = source_ref if source else None
+    indicator.source_ref = source_ref if source and spec.ref != "none" else None
     if source:
         indicator.achieved = compute(session, indicator)
     flush(session)
@@ -118,7 +161,8 @@ def refresh(session: Session) -> int:
     return changed
 
 
-_WATCHED = ("Meeting", "Invitee", "ProjectParticipant", "Indicator", "CouncilSeries")
+_WATCHED = ("Meeting", "Invitee", "ProjectParticipant", "Indicator", "CouncilSeries",
+            "Pairing", "Mentor")
 
 
 @event.listens_for(Session, "before_flush")

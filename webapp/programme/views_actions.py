@@ -302,6 +302,8 @@ def _source_choices() -> list[tuple[str, str]]:
         if spec.ref == "series":
             choices.append((f"{key}|", f"{spec.label} — toutes les instances"))
             choices += [(f"{key}|{s.id}", f"{spec.label} — {s.name}") for s in series]
+        elif spec.ref == "none":
+            choices.append((f"{key}|", f"{spec.label} — parrainage, toutes missions locales"))
         else:
             choices += [(f"{key}|{p.id}", f"{spec.label} — {p.title}") for p in projects]
     return choices
