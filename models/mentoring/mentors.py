@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import clock
-from models.errors import DomainError, Errors
+from models.errors import DomainError, Errors, ValidationFailed
 from models.mentoring import access
 from models.mentoring.config import DEFAULT_CAPACITY
 from models.mentoring.enums import MentorStatus, Sex
@@ -84,6 +84,19 @@ def _validate(session: Session, data: MentorData, errors: Errors, *,
     return email
 
 
+def validation_errors(session: Session, data: MentorData, *, mentor_id: int | None = None,
+                      today: date | None = None) -> dict[str, list[str]]:
+    """The messages the form would show for these values (the CSV import reuses them, so a
+    line and the form say the same thing); empty when the record is valid."""
+    errors = Errors()
+    _validate(session, data, errors, mentor_id=mentor_id, today=today or clock.today())
+    try:
+        errors.raise_if_any()
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
 def _apply(mentor: Mentor, data: MentorData, email: str) -> None:
     mentor.last_name, mentor.first_name = data.last_name.strip(), data.first_name.strip()
     mentor.email, mentor.phone = email, (data.phone or "").strip()
@@ -126,6 +139,21 @@ def update_mentor(session: Session, actor: Any, mentor_id: int, data: MentorData
     _apply(mentor, data, email)
     mentor.version_id += 1
     session.flush()
+    return mentor
+
+
+def set_active(session: Session, actor: Any, mentor_id: int, active: bool,
+               version_id: int | None) -> Mentor:
+    """Deactivate a mentor who stops (no new pairing is proposed to them), or take them
+    back; their record and pairings stay."""
+    mentor = access.load(session, actor, Mentor, mentor_id, write=True)
+    access.check_version(mentor, version_id)
+    if mentor.anonymised_on is not None:
+        raise DomainError("Cette fiche a été anonymisée : elle ne peut plus être modifiée.")
+    if mentor.active != bool(active):
+        mentor.active = bool(active)
+        mentor.version_id += 1
+        session.flush()
     return mentor
 
 
