@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import clock
 from models.errors import Errors, NotFound
-from models.mentoring import access
+from models.mentoring import access, config
 from models.mentoring.enums import Prescriber, Sex, Situation
 from models.mentoring.orm import Mentee
 from models.network.orm import MissionLocale
@@ -124,7 +124,8 @@ class MenteeData:
     mission_locale_id: int | None = None
 
 
-def _validate(data: MenteeData, errors: Errors, warnings: list[str], today: date) -> dict:
+def _validate(data: MenteeData, errors: Errors, warnings: list[str], today: date,
+              require_minor_consent: bool = False) -> dict:
     clean: dict[str, Any] = {}
     if data.sex not in Sex._value2member_map_:
         errors.add("sex", "Indiquez le sexe (femme ou homme).")
@@ -137,6 +138,10 @@ def _validate(data: MenteeData, errors: Errors, warnings: list[str], today: date
         elif age_at(*birth, today) >= 30:
             errors.add("birth_year", "Le parrainage accueille des jeunes de 16 à 25 ans : "
                                      "ce jeune a 30 ans ou plus.")
+        elif (require_minor_consent and age_at(*birth, today) < config.MAJORITY
+              and data.minor_consent_on is None):
+            errors.add("minor_consent_on", "Le jeune est mineur : indiquez la date du "
+                                           "consentement de son représentant légal.")
     clean["qpv"] = parse_yes_no(data.qpv, "qpv", "Quartier prioritaire (QPV)", errors)
     clean["zrr"] = parse_yes_no(data.zrr, "zrr", "Zone de revitalisation rurale (ZRR)", errors)
     rqth = parse_yes_no(data.rqth, "rqth", "RQTH", errors)
@@ -163,15 +168,17 @@ def _apply(mentee: Mentee, data: MenteeData, clean: dict) -> None:
 
 
 def create_mentee(session: Session, actor: Any, data: MenteeData, *, confirm: bool = False,
-                  today: date | None = None) -> Mentee:
-    """A new pseudonymous mentee; its random code is shown to the référent once saved."""
+                  today: date | None = None, require_minor_consent: bool = False) -> Mentee:
+    """A new pseudonymous mentee; its random code is shown to the référent once saved.
+    ``require_minor_consent``: a minor's record needs the consent date now (the web
+    form), not only before a pairing (the domain's own rule, ``pairings.propose``)."""
     today = today or clock.today()
     access.check_may_create(actor)
     ml_id = access.ml_for_new_record(actor, data.mission_locale_id)
     errors, warnings = Errors(), []
     if ml_id is None or session.get(MissionLocale, ml_id) is None:
         errors.add("mission_locale_id", "Choisissez la mission locale du jeune.")
-    clean = _validate(data, errors, warnings, today)
+    clean = _validate(data, errors, warnings, today, require_minor_consent)
     errors.raise_if_any()
     access.raise_warnings(warnings, confirm)
     mentee = Mentee(mission_locale_id=ml_id, code=new_code(session))
@@ -183,12 +190,12 @@ def create_mentee(session: Session, actor: Any, data: MenteeData, *, confirm: bo
 
 def update_mentee(session: Session, actor: Any, mentee_id: int, data: MenteeData,
                   version_id: int | None, *, confirm: bool = False,
-                  today: date | None = None) -> Mentee:
+                  today: date | None = None, require_minor_consent: bool = False) -> Mentee:
     today = today or clock.today()
     mentee = access.load(session, actor, Mentee, mentee_id, write=True)
     access.check_version(mentee, version_id)
     errors, warnings = Errors(), []
-    clean = _validate(data, errors, warnings, today)
+    clean = _validate(data, errors, warnings, today, require_minor_consent)
     errors.raise_if_any()
     access.raise_warnings(warnings, confirm)
     _apply(mentee, data, clean)
