@@ -208,6 +208,7 @@ class FollowUp(Audited, TimestampMixin, Base):
     recorded_on: Mapped[date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL"))
+    reminded_on: Mapped[date | None]  # last reminder to the référents (models.mentoring.reminders)
     version_id: Mapped[int] = mapped_column(default=1)
 
     pairing: Mapped[Pairing] = relationship(back_populates="follow_up")

@@ -23,6 +23,7 @@ class Job(StrEnum):
     ASSISTANT = "assistant"
     PROJET = "projet"
     ENCADREMENT = "encadrement"
+    BENEVOLE = "benevole"  # a volunteer parrain or marraine (the mentor trainings)
     AUTRE = "autre"
 
     @property
@@ -30,7 +31,7 @@ class Job(StrEnum):
         return {"conseiller": "Conseiller·ère", "accueil": "Chargé·e d'accueil",
                 "direction": "Directeur·rice", "assistant": "Assistant·e",
                 "projet": "Chargé·e de projet", "encadrement": "Encadrant·e intermédiaire",
-                "autre": "Autre"}[self.value]
+                "benevole": "Parrain ou marraine bénévole", "autre": "Autre"}[self.value]
 
 
 class SessionStatus(StrEnum):

@@ -157,6 +157,10 @@ class Registration(Audited, TimestampMixin, Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     evaluation_sent_at: Mapped[datetime | None]
     evaluation_done_at: Mapped[datetime | None]
+    # a volunteer parrain or marraine registered by their mission locale: attending a
+    # session marks them trained (models.mentoring.trainings)
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentor.id", ondelete="SET NULL"), index=True)
 
     session: Mapped[TrainingSession] = relationship(back_populates="registrations")
     mission_locale: Mapped[MissionLocale] = relationship()
