@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/observatory.py
 	$(BIN)/python bench/funder_reports.py
 	$(BIN)/python bench/councils.py
+	$(BIN)/python bench/mentoring.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
