@@ -102,3 +102,7 @@ def register_cli(app: Flask) -> None:
     register_parcours_cli(app)
     register_observatory_cli(app)
     register_reports_cli(app)
+
+    from webapp.cli_mentoring import register_mentoring_cli
+
+    register_mentoring_cli(app)

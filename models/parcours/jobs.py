@@ -117,3 +117,22 @@ def sweep_at_startup() -> None:
 def sweep_every_five_minutes() -> None:
     """Imports interrupted just before a restart look alive at start-up: catch them later."""
     requeue_interrupted()
+
+
+@huey.periodic_task(crontab(hour="7", minute="15"))
+def mentoring_follow_up_reminders() -> int:
+    """Every morning: remind the référents parrainage of the six-month follow-ups due and
+    not recorded (idempotent: ``models.mentoring.reminders``), then commit."""
+    from sqlalchemy.orm import Session
+
+    from models.audit import set_actor
+    from models.mentoring.reminders import send_follow_up_reminders
+
+    with Session(_engine()) as session:
+        set_actor(session, None, via="job")
+        count = send_follow_up_reminders(
+            session, today=clock.today(),
+            base_url=os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"))
+        session.commit()
+    log.info("mentoring: %d follow-up reminder(s) queued", count)
+    return count
