@@ -213,4 +213,7 @@ def record_attendance(session: Session, actor: Any, ts: TrainingSession,
             row.presence = presence
             changed += 1
     session.flush()
+    from models.mentoring.trainings import note_attendance
+
+    note_attendance(session, regs.values())  # a mentor present is trained
     return changed

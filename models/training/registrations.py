@@ -147,6 +147,9 @@ def register(session: Session, actor: Any, session_id: int, data: RegistrationDa
     reg.queued_at = utcnow()
     reg.cancelled_at, reg.cancel_reason, reg.offer_expires_at = None, "", None
     reg.registered_by_id = getattr(actor, "id", None)
+    from models.mentoring.trainings import link_registration
+
+    link_registration(session, reg)  # one of the ML's mentors, registered as a volunteer
     session.flush()
     _sync_status(session, ts)
     session.flush()
