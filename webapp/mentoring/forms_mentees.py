@@ -4,7 +4,7 @@ text at all (choices, a year typed in figures, a date, check boxes)."""
 from __future__ import annotations
 
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from models.mentoring.enums import Prescriber, Sex, Situation
 from models.mentoring.mentees import MenteeData
@@ -26,7 +26,8 @@ class MenteeForm(ConfirmForm):
     sex = SelectField("Sexe", choices=[("", "— choisir —"),
                                        *((s.value, s.label) for s in Sex)],
                       validate_choice=False)
-    birth_year = StringField("Année de naissance", validators=[Length(max=10)],
+    # typed text goes to the domain as is: it answers « écrite en chiffres » in French
+    birth_year = StringField("Année de naissance",
                              render_kw={"inputmode": "numeric", "autocomplete": "off",
                                         "placeholder": "ex. 2006"})
     birth_month = SelectField("Mois de naissance",
