@@ -143,6 +143,15 @@ def test_export_keeps_an_ml_to_its_own(login_as, env):
     assert login_as("ml").get("/parrainage/parrains/export.pdf").status_code == 404
 
 
+def test_the_teams_export_has_no_contact_details(app, env):
+    client = _as(app, env, "animateur")
+    text = client.get("/parrainage/parrains/export.csv").get_data(as_text=True)
+    assert "Pyrène" in text and "Durand1" in text and "Mission locale Pau" in text
+    assert "@exemple.fr" not in text and "E-mail" not in text
+    response = client.get("/parrainage/parrains/export.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+
+
 # ---------------------------------------------------------------- the page and the form
 def test_detail_and_another_mls_id(app, login_as, env):
     ids = env["ids"]
@@ -269,7 +278,7 @@ def test_a_mentor_who_paired_is_anonymised_not_deleted(app, login_as, env):
         assert db.session.scalar(select(func.count()).select_from(Pairing)) == 1
     page = client.get(f"/parrainage/parrains/{ids['own']}").get_data(as_text=True)
     assert "Anonymisé·e le" in page and "p1@exemple.fr" not in page and "Modifier" not in page
-    assert client.get(f"/parrainage/parrains/{ids['own']}/modifier").status_code == 200
+    assert client.get(f"/parrainage/parrains/{ids['own']}/modifier").status_code == 302
     response = client.post(f"/parrainage/parrains/{ids['own']}/modifier",
                            data=_form(version_id="2"))
     assert response.status_code == 422 and "anonymisée" in response.get_data(as_text=True)

@@ -107,26 +107,34 @@ def mentors_list():
 EXPORT_HEADER = ("Nom", "Prénom", "E-mail", "Téléphone", "Sexe", "Situation", "Secteur",
                  "Commune", "Mission locale", "Consentement le", "Charte signée le",
                  "Formé·e le", "Binômes actifs", "Capacité", "Disponible", "Anonymisé le")
+CONTACT_COLUMNS = ("E-mail", "Téléphone")
 
 
 @bp.get("/parrains/export.<fmt>")
 @access("mentoring.view")
 def mentors_export(fmt: str):
-    """The list as filtered; a mission locale's own mentors only (personal data)."""
+    """The list as filtered. Contact details (e-mail, phone) leave the application only in
+    a mission locale's export of its own mentors; the team's export has none."""
     ensure(fmt in ("csv", "xlsx"))
     found = list(db.session.scalars(_list_stmt().order_by(func.lower(Mentor.last_name),
                                                           Mentor.id)))
     counts = _counts([m.id for m in found])
-    rows = [(m.last_name, m.first_name, m.email, m.phone, m.sex.label, m.status.label,
-             m.sector, m.commune, m.mission_locale.name, m.consent_on, m.charter_signed_on,
-             m.trained_on, counts.get(m.id, 0), m.capacity,
-             m.active and m.anonymised_on is None, m.anonymised_on) for m in found]
+    contacts = rules.ml_scope(current_user) is not None
+    header = [h for h in EXPORT_HEADER if contacts or h not in CONTACT_COLUMNS]
+    rows = []
+    for m in found:
+        row = dict(zip(EXPORT_HEADER, (
+            m.last_name, m.first_name, m.email, m.phone, m.sex.label, m.status.label,
+            m.sector, m.commune, m.mission_locale.name, m.consent_on, m.charter_signed_on,
+            m.trained_on, counts.get(m.id, 0), m.capacity,
+            m.active and m.anonymised_on is None, m.anonymised_on), strict=True))
+        rows.append([row[h] for h in header])
     name = f"parrains-marraines-{clock.today():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        body: str | bytes = csv_text(EXPORT_HEADER, rows)
+        body: str | bytes = csv_text(header, rows)
         mimetype = "text/csv"
     else:
-        body = xlsx_table("Parrains et marraines", EXPORT_HEADER, rows)
+        body = xlsx_table("Parrains et marraines", header, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -190,6 +198,9 @@ def mentor_create():
 @access("mentoring.edit")
 def mentor_edit(mentor_id: int):
     mentor = _mentor(mentor_id, write=True)
+    if mentor.anonymised_on is not None:
+        flash("Cette fiche a été anonymisée : elle ne peut plus être modifiée.", "info")
+        return redirect(url_for("mentoring.mentor_detail", mentor_id=mentor_id))
     form = MentorForm(obj=mentor)
     form.sex.data, form.status.data = mentor.sex.value, MentorStatus(mentor.status).value
     form.capacity.data = str(mentor.capacity)
