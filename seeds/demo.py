@@ -21,6 +21,7 @@ from models.network.orm import MissionLocale, Region
 from seeds.councils_demo import build_councils
 from seeds.funding_data import FINANCEUR_FUNDER
 from seeds.funding_demo import build_funders
+from seeds.mentoring_demo import build_mentoring
 from seeds.network_data import (
     DIRECTOR_FIRST,
     DIRECTOR_LAST,
@@ -114,7 +115,9 @@ def build_demo(session: Session) -> str:
     parcours = build_parcours(session, featured_ml=DEMO_ML_CODE)  # commits: imports run inline
     reports = build_reports(session)
     councils = build_councils(session)
+    mentoring = build_mentoring(session, featured_ml=DEMO_ML_CODE)
     n_ml = len(session.scalars(select(MissionLocale.id)).all())
     n_users = len(session.scalars(select(User.id)).all())
     return (f"{n_ml} missions locales, {n_users} comptes (mot de passe : {DEMO_PASSWORD}), "
-            f"{programmes}, {training}, {parcours}, {reports}, {councils}. {YEAR_NOTICE}")
+            f"{programmes}, {training}, {parcours}, {reports}, {councils}, {mentoring}. "
+            f"{YEAR_NOTICE}")
