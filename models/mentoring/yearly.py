@@ -365,7 +365,7 @@ def _columns(session: Session, counts: dict[int, Any]) -> tuple[str, list[Column
                    exists().where(Pairing.mission_locale_id == MissionLocale.id))
     stmt = select(MissionLocale).where(or_(
         and_(MissionLocale.active.is_(True), has_data),
-        MissionLocale.id.in_(list(counts) or [-1]))).order_by(MissionLocale.name,
+        MissionLocale.id.in_(list(counts) or [-1]))).order_by(MissionLocale.code,
                                                               MissionLocale.id)
     if region is not None:
         stmt = stmt.where(MissionLocale.region_id == region.id)
