@@ -20,6 +20,7 @@ if str(ROOT) not in sys.path:
 
 from dashboard.auth import current_principal, login_form, logout  # noqa: E402
 from dashboard.data_councils import RULE as COUNCILS_RULE  # noqa: E402
+from dashboard.data_mentoring import RULE as MENTORING_RULE  # noqa: E402
 from models.accounts.roles import Role  # noqa: E402
 
 st.set_page_config(page_title="Animaréseau · Tableaux de bord", page_icon="📊",
@@ -54,6 +55,9 @@ if user.can(COUNCILS_RULE):
 if user.can("observatory.view"):
     pages.append(st.Page(str(VIEWS / "observatoire.py"), title="Observatoire",
                          icon=":material/insights:"))
+if user.can(MENTORING_RULE):
+    pages.append(st.Page(str(VIEWS / "parrainage.py"), title="Parrainage",
+                         icon=":material/handshake:"))
 if user.can("quality.view"):
     pages.append(st.Page(str(VIEWS / "qualite.py"), title="Qualité des données",
                          icon=":material/fact_check:"))

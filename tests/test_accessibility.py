@@ -576,10 +576,10 @@ DASHBOARD_PAGES = {
     "admin": {"Accueil": "Tableaux de bord", "Réseau": "Réseau des missions locales",
               "Programme": "Programme régional d'animation", "Financements": "Financements",
               "Formations": "Formations", "Conseils et projets": "Conseils et projets",
-              "Observatoire": "Observatoire régional",
+              "Observatoire": "Observatoire régional", "Parrainage": "Parrainage",
               "Qualité des données": "Qualité des données"},
     "ml": {"Accueil": "Tableaux de bord", "Observatoire": "Observatoire régional",
-           "Qualité des données": "Qualité des données"},
+           "Parrainage": "Parrainage", "Qualité des données": "Qualité des données"},
 }
 
 
