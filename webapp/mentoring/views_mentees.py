@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models import clock
 from models.errors import ConcurrentEdit
 from models.mentoring import mentees as domain
 from models.mentoring import queries
@@ -51,7 +52,8 @@ def mentees():
     return render_template(
         "mentoring/mentees.html", listing=listing, team=team, ml_id=ml_id,
         ml_choices=mission_locale_choices(db.session) if team else [],
-        current={m.id: _current_pairing(m) for m in listing.items}, months=MONTHS)
+        current={m.id: _current_pairing(m) for m in listing.items}, months=MONTHS,
+        today=clock.today())
 
 
 def _current_pairing(mentee: Mentee):

@@ -272,12 +272,18 @@ def follow_up_record(follow_up_id: int):
 
 
 # ---------------------------------------------------------------- suggestions
+SHORT_LIST = 10
+
 @bp.get("/filleuls/<int:mentee_id>/suggestions")
 @access("mentoring.view")
 def suggestions(mentee_id: int):
     wanted = (request.args.get("secteur") or "").strip()[:120]
     mentee = load(db.session, current_user, Mentee, mentee_id)
+    # the ten best first; « tous » lists every mentor of the ML (with the unavailable ones)
+    show_all = request.args.get("tous") == "1"
     ranked = suggest_mentors(db.session, current_user, mentee_id, wanted_sector=wanted,
-                             limit=50)
-    return render_template("mentoring/suggestions.html", mentee=mentee, ranked=ranked,
+                             limit=500 if show_all else SHORT_LIST + 1)
+    more = not show_all and len(ranked) > SHORT_LIST
+    return render_template("mentoring/suggestions.html", mentee=mentee,
+                           ranked=ranked[:SHORT_LIST] if more else ranked, more=more,
                            wanted=wanted, edit=can(current_user, "mentoring.edit", mentee))
