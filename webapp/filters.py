@@ -1,5 +1,7 @@
 """Jinja filters: the templates format through ``models.formatting``, like everyone else."""
 
+import re
+
 from flask import Flask
 
 from models import formatting
@@ -24,3 +26,14 @@ def register(app: Flask) -> None:
     app.add_template_filter(decimal_to_input, "saisie")
     app.add_template_filter(_role_label, "role_label")
     app.add_template_filter(departement_label, "departement")
+    app.add_template_filter(ml_short, "ml_short")
+
+
+_ML_PREFIX = re.compile(r"^[Mm]ission locale (?:(?:de la |du |des |de l'|de |d'))?")
+
+
+def ml_short(name: str) -> str:
+    """« Mission locale du Libournais » → « Libournais »: wide tables of MLs stay legible
+    (the full name is in the header's title)."""
+    short = _ML_PREFIX.sub("", name or "").strip()
+    return short[:1].upper() + short[1:] if short else (name or "")
