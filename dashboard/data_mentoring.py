@@ -61,11 +61,13 @@ def mentoring_table(user_id: int, year: int) -> dict:
     with session_scope() as session:
         user = _reader(session, user_id)
         table = yearly.yearly_table(session, user, year)
-        labels = [c.label for c in table.columns]
+        # the region first (mostly published), then each mission locale, as on the web page
+        order = [len(table.columns) - 1, *range(len(table.columns) - 1)]
+        labels = [table.columns[i].label for i in order]
         rows = []
         for row, cells in table.lines():
             name = f"{row.group} : {row.label}" if row.group else row.indicator
-            rows.append([row.section_label, name, *(_text(c, row.kind) for c in cells)])
+            rows.append([row.section_label, name, *(_text(cells[i], row.kind) for i in order)])
         frame = pd.DataFrame(rows, columns=[*TABLE_COLUMNS, *labels])
         region = len(table.columns) - 1
         outcomes = []

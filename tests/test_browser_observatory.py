@@ -274,3 +274,19 @@ def test_dashboard_favicon_stays_on_the_machine(dashboard, offline):
     expect(guarded.page.get_by_role("button", name="Se connecter")).to_be_visible()
     wait_for_streamlit(guarded.page)
     guarded.assert_offline(favicon_known=False)
+
+
+def test_the_mentoring_page_is_drawn_offline(dashboard, offline):
+    """The « Parrainage » dashboard page: the State's protected yearly table and its charts,
+    with nothing fetched from outside the machine."""
+    guarded = offline()
+    page = guarded.page
+    sign_in(page, dashboard, COPIL)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Parrainage",
+                                                     exact=True).click()
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", level=1).first).to_contain_text("arrainage")
+    wait_for_streamlit(page)
+    expect(main.get_by_test_id("stPlotlyChart").first).to_be_visible()
+    screenshot(page, ARTIFACTS / "parrainage-copil.png")
+    guarded.assert_offline()

@@ -73,8 +73,8 @@ def test_every_ml_protected(mentoring, role):
     at = open_page(mentoring, role, 2026)
     assert at.selectbox(key="mentoring_year").options == ["2026", "2025"]
     frame = the_table(at)
-    assert list(frame.columns) == ["Rubrique", "Indicateur", LIBOURNAIS, PAU, BAYONNE,
-                                   "Nouvelle-Aquitaine"]
+    assert list(frame.columns) == ["Rubrique", "Indicateur", "Nouvelle-Aquitaine",
+                                   LIBOURNAIS, PAU, BAYONNE]
     rows = {r["Indicateur"]: r for r in frame.to_dict("records")}
     entries = rows["Filleul·es entré·es dans l'année"]
     assert [entries[c] for c in (LIBOURNAIS, PAU, BAYONNE, "Nouvelle-Aquitaine")] == [
@@ -94,7 +94,7 @@ def test_every_ml_protected(mentoring, role):
 def test_ml_sees_its_column_and_the_region(mentoring):
     at = open_page(mentoring, "ml", 2026)
     frame = the_table(at)
-    assert list(frame.columns) == ["Rubrique", "Indicateur", LIBOURNAIS, "Nouvelle-Aquitaine"]
+    assert list(frame.columns) == ["Rubrique", "Indicateur", "Nouvelle-Aquitaine", LIBOURNAIS]
     assert PAU not in frame.to_csv() and BAYONNE not in frame.to_csv()
 
 
