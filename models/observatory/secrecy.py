@@ -316,6 +316,44 @@ def _null(A: np.ndarray) -> np.ndarray:
     return null_space(A)
 
 
+def _row_space(A: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (as columns) of the row space of ``A``: the complement of
+    ``_null(A)``, with the same rank rule as ``scipy.linalg.null_space`` but from an
+    economy SVD (a block has fewer rows than cells: much cheaper than the full one)."""
+    m, n = A.shape
+    if m == 0 or n == 0:
+        return np.zeros((n, 0))
+    if m < n:
+        # eigen-decomposition of the small Gram matrix A A^T (rows x rows): its eigenvalues
+        # are the squared singular values, of order 1 or rounding noise for these 0/±1
+        # matrices; with such a gap the rank is the SVD's, else fall back to the SVD
+        lam, U = np.linalg.eigh(A @ A.T)
+        top = float(lam[-1])
+        if top > 0.0:
+            big = lam > _GAP_HIGH * top
+            if not ((lam > _GAP_LOW * top) & ~big).any():
+                Q = A.T @ (U[:, big] / np.sqrt(lam[big]))
+                return Q
+    _, s, vh = np.linalg.svd(A, full_matrices=False)
+    rank = int(np.sum(s > s.max(initial=0.0) * np.finfo(float).eps * max(m, n)))
+    return vh[:rank].T
+
+
+# Rank cut of the (tiny) Gram matrix N_K N_K^T of the owner audit: its eigenvalues are the
+# squared singular values of N_K, either of order 1 (network matrices) or rounding noise
+# (~1e-16); any cut between the two decides the same.
+_GRAM_TOL = 1e-10
+# ``_row_space``: Gram eigenvalues above _GAP_HIGH·max are real, below _GAP_LOW·max noise;
+# one in between (never seen on network-like lines) sends the block to the SVD.
+_GAP_HIGH = 1e-8
+_GAP_LOW = 1e-13
+# Blocks up to this many hidden cells are audited with the original null-space computation
+# (``_Solver.audit_small_block``): on tiny blocks its SVD rank cut (max(shape)·eps) may take
+# a rounding-noise direction for a real one and hide a few more cells; the masks published
+# so far were made that way, and small blocks cost nothing anyway.
+_SMALL_BLOCK = 120
+
+
 def _keyranks(keys: Sequence[str], n: int) -> np.ndarray:
     if len(keys) != n:
         raise ValueError(f"{len(keys)} keys for {n} cells")
@@ -381,6 +419,8 @@ class _Solver:
         # check share them; an untouched block is not factorised again next round)
         self.nulls: dict[tuple[bytes, bytes], np.ndarray] = {}
         self.nulls_before: dict[tuple[bytes, bytes], np.ndarray] = {}
+        self.spans: dict[tuple[bytes, bytes], np.ndarray] = {}
+        self.spans_before: dict[tuple[bytes, bytes], np.ndarray] = {}
 
     # -- state ---------------------------------------------------------------------------
     def hide(self, c: int) -> None:
@@ -401,6 +441,7 @@ class _Solver:
         while True:
             rounds += 1
             self.nulls_before, self.nulls = self.nulls, {}
+            self.spans_before, self.spans = self.spans, {}
             self.settle()
             if self.audit():
                 continue
@@ -417,6 +458,17 @@ class _Solver:
                 N = _null(A)
             self.nulls[key] = N
         return N
+
+    def span_of(self, cells: np.ndarray, rows: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """``_row_space(A)``, kept like ``null_of`` while the block does not change."""
+        key = (cells.tobytes(), rows.tobytes())
+        Q = self.spans.get(key)
+        if Q is None:
+            Q = self.spans_before.get(key)
+            if Q is None:
+                Q = _row_space(A)
+            self.spans[key] = Q
+        return Q
 
     # -- candidate choice ----------------------------------------------------------------
     def pick(self, lines: Sequence[int], need: float, forbid: int | None,
@@ -505,7 +557,59 @@ class _Solver:
     # -- 2. exact audit ------------------------------------------------------------------
     def audit_block(self, cells: np.ndarray, rows: np.ndarray, A: np.ndarray
                     ) -> tuple[int | None, list[int]]:
-        """Recoverable cells of one block: publicly, else for the first owner that can."""
+        """Recoverable cells of one block: publicly, else for the first owner that can.
+
+        Computed from an orthonormal basis Q of the row space (M = I - Q Q^T is the
+        projector on the null space, M_jj the squared norm of the null-space row of j):
+        cheaper than a null-space basis, and every owner is checked from the same
+        columns of M.
+        """
+        if cells.size <= _SMALL_BLOCK:
+            return self.audit_small_block(cells, rows, A)
+        Q = self.span_of(cells, rows, A)
+        norms = 1.0 - np.einsum("ij,ij->i", Q, Q)
+        det = norms < _NULL_TOL
+        bad = [c for c in cells[det].tolist() if (c, -2) not in self.stuck]
+        if bad:
+            return None, bad
+        knowers = self.knowers
+        cl = cells.tolist()
+        by_owner: dict[int, list[int]] = {}
+        for pos, c in enumerate(cl):
+            for o in knowers[c]:
+                by_owner.setdefault(o, []).append(pos)
+        if not by_owner:
+            return None, []
+        known = np.zeros(len(cl), dtype=bool)
+        for positions in by_owner.values():
+            known[positions] = True
+        kall = np.flatnonzero(known)
+        at = np.full(len(cl), -1, dtype=np.int64)
+        at[kall] = np.arange(kall.size)
+        # columns K of M = I - Q Q^T for every known cell at once
+        MK = -(Q @ Q[kall].T)
+        MK[kall, np.arange(kall.size)] += 1.0
+        for o in sorted(by_owner):
+            pos = np.asarray(by_owner[o], dtype=np.int64)
+            cols = at[pos]
+            # Knowing x_K restricts the solutions to N z with N_K z = 0: x_j is then fixed
+            # iff N_j lies in the row space of N_K, i.e. M_jj = M_jK (M_KK)^+ M_Kj.
+            lam, U = np.linalg.eigh(MK[pos][:, cols])
+            keep = lam > _GRAM_TOL * max(float(lam[-1]), 1.0) if lam.size else lam > 0
+            W = U[:, keep] / np.sqrt(lam[keep])
+            P = MK[:, cols] @ W
+            det = norms - np.einsum("ij,ij->i", P, P) < _NULL_TOL
+            det[pos] = False
+            bad = [c for c in cells[det].tolist() if (c, o) not in self.stuck]
+            if bad:
+                return o, bad
+        return None, []
+
+    def audit_small_block(self, cells: np.ndarray, rows: np.ndarray, A: np.ndarray
+                          ) -> tuple[int | None, list[int]]:
+        """``audit_block`` from a null-space basis and one SVD per owner: the original
+        computation, kept bit for bit for small blocks (cheap there), whose rank decisions
+        the published masks were made with."""
         N = self.null_of(cells, rows, A)
         det = _determined(N)
         bad = [c for c in cells[det].tolist() if (c, -2) not in self.stuck]
@@ -516,8 +620,6 @@ class _Solver:
         norms = np.einsum("ij,ij->i", N, N)
         for o in sorted({o for c in cl for o in knowers[c]}):
             kn = np.array([o in knowers[c] for c in cl])
-            # Knowing x_K restricts the solutions to N z with N_K z = 0: x_j is then fixed
-            # iff N_j lies in the row space of N_K (what is left after projecting is 0).
             P = N @ _row_basis(N[kn]).T
             det = (norms - np.einsum("ij,ij->i", P, P) < _NULL_TOL) & ~kn
             bad = [c for c in cells[det].tolist() if (c, o) not in self.stuck]
