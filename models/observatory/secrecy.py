@@ -327,13 +327,13 @@ def _row_space(A: np.ndarray) -> np.ndarray:
         # eigen-decomposition of the small Gram matrix A A^T (rows x rows): its eigenvalues
         # are the squared singular values, of order 1 or rounding noise for these 0/±1
         # matrices; with such a gap the rank is the SVD's, else fall back to the SVD
-        lam, U = np.linalg.eigh(A @ A.T)
+        As = sp.csr_matrix(A)  # 0/±1 and very sparse: exact Gram, cheap products
+        lam, U = np.linalg.eigh((As @ As.T).toarray())
         top = float(lam[-1])
         if top > 0.0:
             big = lam > _GAP_HIGH * top
             if not ((lam > _GAP_LOW * top) & ~big).any():
-                Q = A.T @ (U[:, big] / np.sqrt(lam[big]))
-                return Q
+                return np.asarray(As.T @ (U[:, big] / np.sqrt(lam[big])))
     _, s, vh = np.linalg.svd(A, full_matrices=False)
     rank = int(np.sum(s > s.max(initial=0.0) * np.finfo(float).eps * max(m, n)))
     return vh[:rank].T
@@ -589,13 +589,25 @@ class _Solver:
         # columns K of M = I - Q Q^T for every known cell at once
         MK = -(Q @ Q[kall].T)
         MK[kall, np.arange(kall.size)] += 1.0
-        for o in sorted(by_owner):
-            pos = np.asarray(by_owner[o], dtype=np.int64)
+        owners = sorted(by_owner)
+        pos_of = {o: np.asarray(by_owner[o], dtype=np.int64) for o in owners}
+        # every owner's Gram matrix M_KK, eigen-decomposed in stacks of equal sizes
+        eig: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        by_size: dict[int, list[int]] = {}
+        for o in owners:
+            by_size.setdefault(pos_of[o].size, []).append(o)
+        for group in by_size.values():
+            cols = np.stack([at[pos_of[o]] for o in group])
+            lams, Us = np.linalg.eigh(MK[kall[cols][:, :, None], cols[:, None, :]])
+            for o, lam, U in zip(group, lams, Us, strict=True):
+                eig[o] = (lam, U)
+        for o in owners:
+            pos = pos_of[o]
             cols = at[pos]
             # Knowing x_K restricts the solutions to N z with N_K z = 0: x_j is then fixed
             # iff N_j lies in the row space of N_K, i.e. M_jj = M_jK (M_KK)^+ M_Kj.
-            lam, U = np.linalg.eigh(MK[pos][:, cols])
-            keep = lam > _GRAM_TOL * max(float(lam[-1]), 1.0) if lam.size else lam > 0
+            lam, U = eig[o]
+            keep = lam > _GRAM_TOL * max(float(lam[-1]), 1.0)
             W = U[:, keep] / np.sqrt(lam[keep])
             P = MK[:, cols] @ W
             det = norms - np.einsum("ij,ij->i", P, P) < _NULL_TOL
