@@ -474,3 +474,164 @@ def test_lists_are_scoped_to_the_mission_locale(env):
     for role in ("copil", "financeur"):
         assert queries.list_mentees(s, users[role]) == []
         assert queries.list_pairings(s, users[role]) == []
+
+
+# ---------------------------------------------------------------- review fixes (issue 16)
+def test_closing_later_than_planned_cannot_overlap_the_next_pairing(env):
+    """Left « actif » past its planned end, a first pairing closed later would overlap the
+    mentee's next one: refused under the lock, the message on the end date."""
+    s, young = env["s"], env["mentees"][0]
+    other = mentors.create_mentor(s, None, _mentor_data(2, env["ids"]["ml_a"]), today=TODAY)
+    first = _active(s, young, env["mentor"], date(2026, 1, 5), date(2026, 6, 1))
+    _active(s, young, other, date(2026, 6, 2), date(2026, 12, 2))
+    error = _refused(s, lambda: pairings.close(s, None, first.id, date(2026, 7, 1),
+                                               "objectif_atteint", "alternance", today=TODAY),
+                     "les périodes se chevauchent")
+    assert list(error.errors) == ["ended_on"]
+    # ending on or before the planned end is fine
+    pairings.close(s, None, first.id, date(2026, 6, 1), "duree_echue", "alternance",
+                   today=TODAY)
+    assert s.get(Pairing, first.id).status is P.TERMINE
+
+
+def test_closing_before_the_last_meeting_is_refused(env):
+    s = env["s"]
+    p = _active(s, env["mentees"][0], env["mentor"])
+    pairings.log_meeting(s, None, p.id, date(2026, 5, 20), "visio", 45, today=TODAY)
+    s.commit()
+    error = _refused(s, lambda: pairings.close(s, None, p.id, date(2026, 5, 1), "duree_echue",
+                                               "inconnu", today=TODAY),
+                     "ne peut pas précéder la dernière rencontre", "20 mai 2026")
+    assert list(error.errors) == ["ended_on"]
+    pairings.close(s, None, p.id, date(2026, 5, 20), "duree_echue", "inconnu", today=TODAY)
+
+
+def test_capacity_cannot_go_below_the_active_pairings(env):
+    s, mentor = env["s"], env["mentor"]
+    for young in env["mentees"][:2]:
+        _active(s, young, mentor)
+    s.refresh(mentor)
+    error = _refused(s, lambda: mentors.update_mentor(
+        s, None, mentor.id, _mentor_data(1, env["ids"]["ml_a"], capacity=1),
+        mentor.version_id, today=TODAY),
+        "Il ou elle suit déjà 2 filleul·es : la capacité ne peut pas être inférieure.")
+    assert list(error.errors) == ["capacity"]
+    mentors.update_mentor(s, None, mentor.id, _mentor_data(1, env["ids"]["ml_a"], capacity=2),
+                          mentor.version_id, today=TODAY)
+    assert s.get(Mentor, mentor.id).capacity == 2
+
+
+@pytest.mark.parametrize("field, raw", [("birth_year", "²"), ("birth_year", "①"),
+                                        ("birth_year", "1" * 5000), ("birth_year", "٢٠٠٤"),
+                                        ("birth_month", "²"), ("birth_month", "1" * 5000)])
+def test_figures_other_than_ascii_are_a_french_message(env, field, raw):
+    s, ids = env["s"], env["ids"]
+    error = _refused(s, lambda: mentees.create_mentee(s, None, _mentee_data(ids["ml_a"],
+                                                                            **{field: raw}),
+                                                      today=TODAY))
+    assert field in error.errors
+
+
+def test_a_mentee_now_thirty_or_more_stays_editable(env):
+    """Entered at 27 four years ago, 31 today: the record is still corrected; the age
+    range is checked at entry (and at a pairing's start), not against today."""
+    s, ids = env["s"], env["ids"]
+    older = mentees.create_mentee(s, None, _mentee_data(ids["ml_a"], birth_year="1999",
+                                                        birth_month="1"), today=TODAY)
+    s.commit()
+    later = date(2030, 11, 23)
+    mentees.update_mentee(s, None, older.id, _mentee_data(ids["ml_a"], birth_year="1999",
+                                                          birth_month="1", qpv="non"),
+                          older.version_id, today=later)
+    s.commit()
+    assert s.get(Mentee, older.id).qpv is False
+    # a birth year changed to one out of range at entry is still refused
+    _refused(s, lambda: mentees.update_mentee(s, None, older.id, _mentee_data(
+        ids["ml_a"], birth_year="1990", birth_month="1"), older.version_id, today=later),
+        "30 ans ou plus")
+
+
+def test_a_mentor_email_is_unique_within_its_mission_locale_only(env):
+    """Another ML's volunteer with the same address is not told (the refusal would reveal
+    that ML B holds them); the same ML's is refused."""
+    s, ids = env["s"], env["ids"]
+    elsewhere = mentors.create_mentor(s, None, _mentor_data(1, ids["ml_b"]), today=TODAY)
+    s.commit()
+    assert elsewhere.email == env["mentor"].email
+    _refused(s, lambda: mentors.create_mentor(s, None, _mentor_data(1, ids["ml_b"]),
+                                              today=TODAY), "utilise déjà")
+    assert mentors.validation_errors(s, _mentor_data(1, None), ml_id=ids["ml_b"],
+                                     today=TODAY)
+    assert not mentors.validation_errors(s, _mentor_data(1, None), mentor_id=elsewhere.id,
+                                         today=TODAY)
+
+
+def test_deleting_a_mentor_checks_the_version_seen(env):
+    s, ids = env["s"], env["ids"]
+    lonely = mentors.create_mentor(s, None, _mentor_data(7, ids["ml_a"]), today=TODAY)
+    s.commit()
+    seen = lonely.version_id
+    mentors.set_active(s, None, lonely.id, False, seen)
+    s.commit()
+    _refused(s, lambda: mentors.delete_mentor(s, None, lonely.id, seen),
+             "modifiée par quelqu'un d'autre", exc=ConcurrentEdit)
+    mentors.delete_mentor(s, None, lonely.id, seen + 1)
+    assert s.get(Mentor, lonely.id) is None
+
+
+def test_anonymising_erases_sector_and_commune_too(env):
+    s = env["s"]
+    p = _active(s, env["mentees"][0], env["mentor"])
+    pairings.close(s, None, p.id, date(2026, 7, 5), "duree_echue", "alternance", today=TODAY)
+    mentors.anonymise_mentor(s, None, env["mentor"].id, None, today=TODAY)
+    s.commit()
+    m = s.get(Mentor, env["mentor"].id)
+    assert (m.sector, m.commune, m.phone) == ("", "", "")
+
+
+def test_a_recorded_follow_up_is_corrected_only_with_the_version_read(env):
+    s = env["s"]
+    p = _active(s, env["mentees"][0], env["mentor"])
+    pairings.close(s, None, p.id, date(2026, 5, 1), "duree_echue", "recherche", today=TODAY)
+    s.commit()
+    follow_up = p.follow_up
+    later = date(2026, 11, 23)
+    pairings.record_follow_up(s, None, follow_up.id, "emploi_durable", follow_up.version_id,
+                              today=later)
+    s.commit()
+    seen = s.get(FollowUp, follow_up.id).version_id
+    _refused(s, lambda: pairings.record_follow_up(s, None, follow_up.id, "abandon",
+                                                  today=later),
+             "a déjà été saisie le 23 novembre 2026", exc=DomainError)
+    _refused(s, lambda: pairings.record_follow_up(s, None, follow_up.id, "abandon", seen - 1,
+                                                  today=later), exc=ConcurrentEdit)
+    assert s.get(FollowUp, follow_up.id).outcome.value == "emploi_durable"
+    pairings.record_follow_up(s, None, follow_up.id, "formation", seen, today=later)
+    s.commit()
+    assert s.get(FollowUp, follow_up.id).outcome.value == "formation"
+
+
+def test_proposing_without_a_mentor_and_age_errors_are_shown_fields(env):
+    """No mentor chosen: a message under the field (not « introuvable »); the age and the
+    consent at the start are told on the start date / the whole form, never on the hidden
+    mentee field a page cannot show."""
+    s, ids, mentor = env["s"], env["ids"], env["mentor"]
+    error = _refused(s, lambda: pairings.propose(s, None, env["mentees"][0].id, None,
+                                                 date(2026, 12, 1), date(2027, 6, 1),
+                                                 today=TODAY),
+                     "Choisissez un parrain ou une marraine.")
+    assert list(error.errors) == ["mentor_id"]
+    young = mentees.create_mentee(s, None, _mentee_data(
+        ids["ml_a"], birth_year="2010", birth_month="3", minor_consent_on=date(2026, 1, 2)),
+        today=TODAY)
+    minor = mentees.create_mentee(s, None, _mentee_data(ids["ml_a"], birth_year="2009",
+                                                        birth_month="6"), today=TODAY)
+    s.commit()
+    error = _refused(s, lambda: pairings.propose(s, None, young.id, mentor.id,
+                                                 date(2026, 1, 5), date(2026, 7, 5),
+                                                 today=TODAY), "15 ans")
+    assert "mentee_id" not in error.errors and "start_date" in error.errors
+    error = _refused(s, lambda: pairings.propose(s, None, minor.id, mentor.id,
+                                                 date(2026, 12, 1), date(2027, 6, 1),
+                                                 today=TODAY), "Le jeune est mineur")
+    assert list(error.errors) == ["__all__"]

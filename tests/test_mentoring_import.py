@@ -117,13 +117,45 @@ def test_duplicate_of_an_existing_mentor_whatever_the_case(env):
     s = env["s"]
     mentors.create_mentor(s, None, mentors.MentorData(
         last_name="Déjà", first_name="Là", email="loic.coeur@exemple.fr", sex="m",
-        status="autre", consent_on=date(2026, 1, 1), mission_locale_id=env["ids"]["ml_b"]),
+        status="autre", consent_on=date(2026, 1, 1), mission_locale_id=env["ids"]["ml_a"]),
         today=TODAY)
     s.commit()
     _refused(env, _csv(*GOOD[:2], GOOD[2].replace("loic.coeur", "LOIC.Coeur")),
              "Ligne 4 : Un parrain ou une marraine utilise déjà l'adresse "
              "loic.coeur@exemple.fr.")
     assert _count(s) == 1
+
+
+def test_another_mls_mentor_with_the_same_email_is_neither_told_nor_refused(env):
+    """The e-mail is unique within a mission locale: refusing another ML's address would
+    tell this ML that the other one holds that volunteer."""
+    s = env["s"]
+    mentors.create_mentor(s, None, mentors.MentorData(
+        last_name="Ailleurs", first_name="Là", email="loic.coeur@exemple.fr", sex="m",
+        status="autre", consent_on=date(2026, 1, 1), mission_locale_id=env["ids"]["ml_b"]),
+        today=TODAY)
+    s.commit()
+    result = imports.import_mentors(s, env["ml"], _csv(*GOOD), "p.csv", today=TODAY)
+    s.commit()
+    assert result.count == 3 and _count(s) == 4
+    assert {m.mission_locale_id for m in result.mentors} == {env["ids"]["ml_a"]}
+
+
+@pytest.mark.parametrize(("cell", "column"), [(6, "secteur"), (7, "commune"), (0, "nom"),
+                                              (1, "prénom")])
+def test_a_too_long_value_names_its_column(env, cell, column):
+    cells = GOOD[0].split(";")
+    cells[cell] = "x" * 121
+    messages = _refused(env, _csv(";".join(cells)))
+    assert messages == [f"Ligne 2 : {column} : 120 caractères au plus."]
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "1" * 5000, "٣"])
+def test_a_capacity_in_other_figures_is_refused_in_french(env, raw):
+    cells = GOOD[0].split(";")
+    cells[11] = raw
+    _refused(env, _csv(";".join(cells)), "Ligne 2 : capacité « ",
+             "un nombre entier de 1 à 20 est attendu")
 
 
 def test_an_empty_email_and_every_bad_value_all_or_nothing(env):

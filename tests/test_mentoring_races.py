@@ -10,14 +10,15 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.accounts.orm import User
-from models.errors import DomainError, ValidationFailed
+from models.errors import ConcurrentEdit, DomainError, ValidationFailed
 from models.mentoring import mentees, mentors, pairings
 from models.mentoring.enums import PairingStatus
-from models.mentoring.orm import Pairing, PairingStatusChange
+from models.mentoring.orm import FollowUp, Mentee, Mentor, Pairing, PairingStatusChange
 from webapp.extensions import db
 
 TODAY = date(2026, 11, 23)
@@ -152,3 +153,62 @@ def test_simultaneous_activations_one_wins(app, world):
     assert isinstance(outcomes[1], ValidationFailed)
     assert "chevauchent" in str(outcomes[1])
     assert sorted(_statuses(app, a_id, b_id)) == sorted([P.ACTIF, P.PROPOSE])
+
+
+# ---------------------------------------------------------------- a stale copy in the session
+def _stale_world(app, world) -> dict[str, int]:
+    """A mentee, a free mentor, a proposal, and a follow-up due (ml_a)."""
+    ids = world["ids"]
+    with app.app_context():
+        s = db.session
+        mentee = mentees.create_mentee(s, None, _mentee(ids["ml_a"]), today=TODAY)
+        free = mentors.create_mentor(s, None, _mentor(1, ids["ml_a"]), today=TODAY)
+        busy = mentors.create_mentor(s, None, _mentor(2, ids["ml_a"]), today=TODAY)
+        done = pairings.propose(s, None, mentee.id, busy.id, date(2026, 1, 5),
+                                date(2026, 5, 5), today=TODAY).pairing
+        pairings.activate(s, None, done.id, today=TODAY)
+        pairings.close(s, None, done.id, date(2026, 5, 5), "duree_echue", "recherche",
+                       today=TODAY)
+        proposal = pairings.propose(s, None, mentee.id, busy.id, date(2026, 12, 1),
+                                    date(2027, 6, 1), today=TODAY).pairing
+        s.commit()
+        return {"mentee": mentee.id, "mentor": free.id, "proposal": proposal.id,
+                "follow_up": done.follow_up.id}
+
+
+_STALE = {
+    "update_mentee": (Mentee, "mentee", lambda s, i, v: mentees.update_mentee(
+        s, None, i, _mentee(None), v, today=TODAY)),
+    "update_mentor": (Mentor, "mentor", lambda s, i, v: mentors.update_mentor(
+        s, None, i, _mentor(1, None, capacity=2), v, today=TODAY)),
+    "set_active": (Mentor, "mentor", lambda s, i, v: mentors.set_active(s, None, i, False, v)),
+    "anonymise_mentor": (Mentor, "mentor", lambda s, i, v: mentors.anonymise_mentor(
+        s, None, i, v, today=TODAY)),
+    "record_follow_up": (FollowUp, "follow_up", lambda s, i, v: pairings.record_follow_up(
+        s, None, i, "alternance", v, today=TODAY)),
+    "cancel_proposal": (Pairing, "proposal", lambda s, i, v: pairings.cancel_proposal(
+        s, None, i, v)),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(_STALE))
+def test_a_stale_copy_in_the_session_is_a_concurrent_edit_not_a_500(app, world, operation):
+    """A worker's session still holds the row as it read it; another worker saves it in
+    between. The write must answer « modifiée par quelqu'un d'autre » (``ConcurrentEdit``),
+    never ``StaleDataError`` (a 500), and change nothing."""
+    cls, key, call = _STALE[operation]
+    record_id = _stale_world(app, world)[key]
+    with app.app_context():
+        mine = db.session
+        held = mine.get(cls, record_id)  # kept: the identity map holds its rows weakly
+        seen = held.version_id  # the copy the form was built from
+        with Session(db.engine) as theirs:
+            row = theirs.get(cls, record_id)
+            row.version_id += 1
+            theirs.commit()
+        with pytest.raises(ConcurrentEdit):
+            call(mine, record_id, seen)
+        mine.rollback()
+        mine.expire_all()
+        assert mine.get(cls, record_id).version_id == seen + 1
+        del held

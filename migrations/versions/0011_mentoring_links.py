@@ -1,13 +1,13 @@
-"""mentoring links: a follow-up's last reminder, a training registration's mentor
+"""mentoring links: a follow-up's last reminder, a training registration's mentor; a
+mentor's e-mail unique within its mission locale (no longer across all of them)
 
 Revision ID: 0011_mentoring_links
 Revises: 0010_mentoring
 Create Date: 2026-12-04 10:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_mentoring_links'
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('mentor', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_mentor_email', type_='unique')
+        batch_op.create_unique_constraint('uq_mentor_ml_email', ['mission_locale_id', 'email'])
+
     with op.batch_alter_table('pairing_follow_up', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_on', sa.Date(), nullable=True))
 
@@ -37,3 +41,7 @@ def downgrade():
 
     with op.batch_alter_table('pairing_follow_up', schema=None) as batch_op:
         batch_op.drop_column('reminded_on')
+
+    with op.batch_alter_table('mentor', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_mentor_ml_email', type_='unique')
+        batch_op.create_unique_constraint('uq_mentor_email', ['email'])

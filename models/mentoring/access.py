@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from models.errors import NotFound, PermissionDenied, ValidationFailed
+from models.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationFailed
 from models.mentoring import rules
 
 _NOT_FOUND = {"Mentor": "Parrain ou marraine introuvable.", "Mentee": "Filleul·e introuvable.",
@@ -32,13 +33,19 @@ def ml_for_new_record(actor: Any, requested: int | None) -> int | None:
 
 def load(session: Session, actor: Any, cls: type, record_id: Any, *, write: bool = False,
          lock: bool = False):
-    """The record if ``actor`` may see it (``write``: change it), else « introuvable »."""
+    """The record if ``actor`` may see it (``write``: change it), else « introuvable ».
+
+    ``write`` re-reads the row even if the session holds it already: a copy loaded in an
+    earlier transaction may carry an old version, and the version check must see the
+    current one (else the UPDATE finds no row: ``StaleDataError``, a 500)."""
     message = _NOT_FOUND.get(cls.__name__, "Fiche introuvable.")
     if not isinstance(record_id, int) or isinstance(record_id, bool):
         raise NotFound(message)
     stmt = select(cls).where(cls.id == record_id)
     if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update()
+    if lock or write:
+        stmt = stmt.execution_options(populate_existing=True)
     obj = session.scalars(stmt).one_or_none()
     if obj is None:
         raise NotFound(message)
@@ -52,10 +59,17 @@ def load(session: Session, actor: Any, cls: type, record_id: Any, *, write: bool
 
 
 def check_version(obj: Any, version_id: int | None) -> None:
-    from models.errors import ConcurrentEdit
-
     if version_id is not None and obj.version_id != version_id:
         raise ConcurrentEdit()
+
+
+def flush(session: Session) -> None:
+    """Flush a versioned write: saved by someone else between our read and our write
+    (the UPDATE matched no row) is a concurrent edit, told in French — never a 500."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentEdit() from exc
 
 
 class NeedsConfirmation(ValidationFailed):

@@ -24,7 +24,8 @@ from models.errors import ValidationFailed
 from models.mentoring import access
 from models.mentoring.config import DEFAULT_CAPACITY
 from models.mentoring.enums import MentorStatus, Sex
-from models.mentoring.mentors import MentorData, create_mentor, validation_errors
+from models.mentoring.mentees import small_int
+from models.mentoring.mentors import TOO_LONG, MentorData, create_mentor, validation_errors
 from models.mentoring.orm import Mentor
 from models.network.orm import MissionLocale
 
@@ -70,7 +71,8 @@ _STATUSES = {"enactivite": MentorStatus.EN_ACTIVITE, "activite": MentorStatus.EN
              "enemploi": MentorStatus.EN_ACTIVITE,
              "retraite": MentorStatus.RETRAITE, "retraitee": MentorStatus.RETRAITE,
              "autre": MentorStatus.AUTRE}
-_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DATE_RE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_ISO_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass
@@ -156,6 +158,8 @@ def _date(raw: str) -> date | None:
     if match:
         day, month, year = (int(g) for g in match.groups())
         return date(year, month, day)
+    if not _ISO_RE.match(text):  # strptime reads figures of other scripts too
+        raise ValueError(text)
     return datetime.strptime(text, "%Y-%m-%d").date()
 
 
@@ -185,11 +189,9 @@ def _line_data(values: dict[str, str], ml_id: int | None
     raw_capacity = values.get("capacity", "").strip()
     capacity: Any = DEFAULT_CAPACITY
     if raw_capacity:
-        try:
-            capacity = int(raw_capacity)
-        except ValueError:
-            capacity = None
-            unreadable["capacity"] = (f"capacité « {raw_capacity} » : un nombre entier de 1 "
+        capacity = small_int(raw_capacity)
+        if capacity is None:
+            unreadable["capacity"] = (f"capacité « {raw_capacity[:20]} » : un nombre entier de 1 "
                                       "à 20 est attendu.")
     data = MentorData(
         last_name=values.get("last_name", ""), first_name=values.get("first_name", ""),
@@ -254,9 +256,12 @@ def import_mentors(session: Session, actor: Any, data: bytes, filename: str, *,
     for number, values in lines:
         mentor, unreadable = _line_data(values, ml_id)
         messages = list(unreadable.values())
-        for key, found in validation_errors(session, mentor, today=today).items():
+        for key, found in validation_errors(session, mentor, ml_id=ml_id,
+                                            today=today).items():
             if key not in unreadable:
-                messages.extend(found)
+                # « 120 caractères au plus. » under a form field; in a file, name the column
+                messages.extend(f"{LABELS[key]} : {m}" if m == TOO_LONG and key in LABELS
+                                else m for m in found)
         email = (mentor.email or "").strip().lower()
         if email and email in seen:
             messages.append(f"l'adresse {email} figure déjà ligne {seen[email]} (les "

@@ -7,6 +7,7 @@ anything they cannot read.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -51,14 +52,21 @@ def parse_yes_no(value: Any, field: str, label: str, errors: Errors) -> bool | N
     return None
 
 
-def parse_int(value: Any, field: str, message: str, errors: Errors) -> int | None:
+def small_int(value: Any) -> int | None:
+    """A whole number typed in ASCII figures (at most six), else None. ``str.isdigit``
+    accepts « ² » or « ① », which ``int`` refuses, and 5,000 figures would make ``int``
+    raise: both would be a 500, not a French message."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value if value is not None else "").strip()
-    if text.isdigit():
-        return int(text)
-    errors.add(field, message)
-    return None
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
+
+
+def parse_int(value: Any, field: str, message: str, errors: Errors) -> int | None:
+    number = small_int(value)
+    if number is None:
+        errors.add(field, message)
+    return number
 
 
 def parse_birth(year: Any, month: Any, errors: Errors, today: date) -> tuple[int, int] | None:
@@ -125,17 +133,20 @@ class MenteeData:
 
 
 def _validate(data: MenteeData, errors: Errors, warnings: list[str], today: date,
-              require_minor_consent: bool = False) -> dict:
+              require_minor_consent: bool = False, *, entry: date | None = None) -> dict:
+    """``entry``: the day the age range is checked on — today for a new record; for an
+    edit, the day the young person entered, and only when the birth was changed (a record
+    of someone who entered at 27 stays editable once they are 31)."""
     clean: dict[str, Any] = {}
     if data.sex not in Sex._value2member_map_:
         errors.add("sex", "Indiquez le sexe (femme ou homme).")
     birth = parse_birth(data.birth_year, data.birth_month, errors, today)
     if birth is not None:
         clean["birth_year"], clean["birth_month"] = birth
-        if age_at(*birth, today) < 16:
+        if entry is not None and age_at(*birth, entry) < 16:
             errors.add("birth_year", "Le parrainage accueille des jeunes de 16 à 25 ans : "
                                      "ce jeune a moins de 16 ans.")
-        elif age_at(*birth, today) >= 30:
+        elif entry is not None and age_at(*birth, entry) >= 30:
             errors.add("birth_year", "Le parrainage accueille des jeunes de 16 à 25 ans : "
                                      "ce jeune a 30 ans ou plus.")
         elif (require_minor_consent and age_at(*birth, today) < config.MAJORITY
@@ -178,7 +189,7 @@ def create_mentee(session: Session, actor: Any, data: MenteeData, *, confirm: bo
     errors, warnings = Errors(), []
     if ml_id is None or session.get(MissionLocale, ml_id) is None:
         errors.add("mission_locale_id", "Choisissez la mission locale du jeune.")
-    clean = _validate(data, errors, warnings, today, require_minor_consent)
+    clean = _validate(data, errors, warnings, today, require_minor_consent, entry=today)
     errors.raise_if_any()
     access.raise_warnings(warnings, confirm)
     mentee = Mentee(mission_locale_id=ml_id, code=new_code(session))
@@ -195,12 +206,16 @@ def update_mentee(session: Session, actor: Any, mentee_id: int, data: MenteeData
     mentee = access.load(session, actor, Mentee, mentee_id, write=True)
     access.check_version(mentee, version_id)
     errors, warnings = Errors(), []
-    clean = _validate(data, errors, warnings, today, require_minor_consent)
+    changed = (small_int(data.birth_year), small_int(data.birth_month)) \
+        != (mentee.birth_year, mentee.birth_month)
+    entered = mentee.created_at.date() if mentee.created_at is not None else today
+    clean = _validate(data, errors, warnings, today, require_minor_consent,
+                      entry=min(entered, today) if changed else None)
     errors.raise_if_any()
     access.raise_warnings(warnings, confirm)
     _apply(mentee, data, clean)
     mentee.version_id += 1
-    session.flush()
+    access.flush(session)
     return mentee
 
 

@@ -42,7 +42,7 @@ class Mentor(Audited, TimestampMixin, Base):
         ForeignKey("mission_locale.id", ondelete="RESTRICT"), index=True)
     last_name: Mapped[str] = mapped_column(String(120))
     first_name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased, unique within the ML
     phone: Mapped[str] = mapped_column(String(30), default="")
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex, "mentor_sex"))
     status: Mapped[MentorStatus] = mapped_column(enum_column_type(MentorStatus, "mentor_status"))
@@ -62,6 +62,9 @@ class Mentor(Audited, TimestampMixin, Base):
     __mapper_args__ = {"version_id_col": version_id, "version_id_generator": False}
     __table_args__ = (
         CheckConstraint("capacity >= 1 AND capacity <= 20", name="capacity_range"),
+        # per mission locale: a global unique e-mail would tell an ML that another ML
+        # holds this volunteer (the refusal « utilise déjà » leaks across MLs)
+        UniqueConstraint("mission_locale_id", "email", name="uq_mentor_ml_email"),
     )
 
     @property

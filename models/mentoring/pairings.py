@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from models import clock
 from models.councils.projects import add_months
 from models.database import begin_write
-from models.errors import DomainError, Errors
+from models.errors import DomainError, Errors, ValidationFailed
 from models.formatting import format_date
 from models.mentoring import access, config
 from models.mentoring.enums import (
@@ -104,19 +104,19 @@ def _check_people(errors: Errors, warnings: list[str], mentee: Mentee, mentor: M
     if start is not None:
         age = age_at(mentee.birth_year, mentee.birth_month, start)
         if age < config.MIN_AGE:
-            errors.add("mentee_id", f"Le jeune aura {age} ans au début du binôme : le "
-                                    "parrainage commence à 16 ans.")
+            errors.add("start_date", f"Le jeune aura {age} ans au début du binôme : le "
+                                     "parrainage commence à 16 ans.")
         elif age > config.WARN_UNTIL_AGE:
-            errors.add("mentee_id", f"Le jeune aura {age} ans au début du binôme : le "
-                                    "parrainage s'adresse aux 16–25 ans.")
+            errors.add("start_date", f"Le jeune aura {age} ans au début du binôme : le "
+                                     "parrainage s'adresse aux 16–25 ans.")
         elif age > config.MAX_AGE:
             warnings.append(f"Le jeune aura {age} ans au début du binôme : le parrainage "
                             "s'adresse aux 16–25 ans.")
         if age < config.MAJORITY and mentee.minor_consent_on is None:
-            errors.add("mentee_id", "Le jeune est mineur : indiquez d'abord sur sa fiche la "
-                                    "date du consentement de son représentant légal.")
+            errors.add("__all__", "Le jeune est mineur : indiquez d'abord sur sa fiche la "
+                                  "date du consentement de son représentant légal.")
     if activating and not mentee.project_validated:
-        errors.add("mentee_id", "Le projet professionnel du jeune doit être validé avant "
+        errors.add("__all__", "Le projet professionnel du jeune doit être validé avant "
                                 "de démarrer le binôme.")
 
 
@@ -138,10 +138,10 @@ def active_count(session: Session, mentor_id: int, exclude: int | None = None) -
 
 
 def _check_overlap(session: Session, errors: Errors, mentee: Mentee, start: date, end: date,
-                   exclude: int | None) -> None:
+                   exclude: int | None, field: str = "__all__") -> None:
     other = _overlapping(session, mentee.id, start, end, exclude)
     if other is not None:
-        errors.add("__all__", f"Le jeune {mentee.code} a déjà un binôme "
+        errors.add(field, f"Le jeune {mentee.code} a déjà un binôme "
                               f"({P(other.status).label.lower()}) du "
                               f"{format_date(other.start_date)} au "
                               f"{format_date(other.effective_end)} : les périodes se "
@@ -164,6 +164,8 @@ def propose(session: Session, actor: Any, mentee_id: int, mentor_id: int, start_
     today = today or clock.today()
     access.check_may_create(actor)
     mentee = access.load(session, actor, Mentee, mentee_id, write=True)
+    if mentor_id is None:  # the form's « — choisir — »: a message, not « introuvable »
+        raise ValidationFailed({"mentor_id": ["Choisissez un parrain ou une marraine."]})
     mentor = access.load(session, actor, Mentor, mentor_id, write=True)
     _lock(session, mentee.id, mentor.id)
     errors, warnings = Errors(), []
@@ -207,7 +209,7 @@ def activate(session: Session, actor: Any, pairing_id: int, version_id: int | No
     pairing.start_date, pairing.status = start, P.ACTIF
     pairing.version_id += 1
     _record(session, pairing, actor, P.PROPOSE, P.ACTIF)
-    session.flush()
+    access.flush(session)
     return Decision(pairing, warnings)
 
 
@@ -220,7 +222,7 @@ def cancel_proposal(session: Session, actor: Any, pairing_id: int,
         raise DomainError("Seul un binôme proposé peut être annulé ; un binôme démarré se "
                           "clôture.")
     session.delete(pairing)
-    session.flush()
+    access.flush(session)
 
 
 def close(session: Session, actor: Any, pairing_id: int, ended_on: date | None,
@@ -244,6 +246,16 @@ def close(session: Session, actor: Any, pairing_id: int, ended_on: date | None,
                                f"({format_date(pairing.start_date)}).")
     elif ended_on > today:
         errors.add("ended_on", "La date de fin ne peut pas être dans le futur.")
+    else:
+        last = session.scalar(select(func.max(PairingMeeting.held_on))
+                              .where(PairingMeeting.pairing_id == pairing.id))
+        if last is not None and ended_on < last:
+            errors.add("ended_on", "La date de fin ne peut pas précéder la dernière rencontre "
+                                   f"enregistrée ({format_date(last)}).")
+        elif ended_on > pairing.planned_end:
+            # ending later than planned takes a period the mentee's next pairing may hold
+            _check_overlap(session, errors, pairing.mentee, pairing.start_date, ended_on,
+                           pairing.id, field="ended_on")
     if reason not in CloseReason._value2member_map_:
         errors.add("reason", "Indiquez le motif de fin (objectif atteint, durée échue, ou "
                              "rompu par le jeune, le parrain ou la structure).")
@@ -260,16 +272,22 @@ def close(session: Session, actor: Any, pairing_id: int, ended_on: date | None,
     _record(session, pairing, actor, P.ACTIF, new, why.value)
     session.add(FollowUp(pairing=pairing,
                          due_on=add_months(ended_on, config.FOLLOW_UP_MONTHS)))
-    session.flush()
+    access.flush(session)
     return pairing
 
 
 def record_follow_up(session: Session, actor: Any, follow_up_id: int, outcome: str | None,
                      version_id: int | None = None, *, today: date | None = None) -> FollowUp:
-    """The situation six months after the end, typed on or after its due date."""
+    """The situation six months after the end, typed on or after its due date. Once
+    recorded, it is corrected only by posting the version that was read (a form shown
+    before someone else recorded it must not overwrite their answer)."""
     today = today or clock.today()
     follow_up = access.load(session, actor, FollowUp, follow_up_id, write=True)
     access.check_version(follow_up, version_id)
+    if follow_up.recorded_on is not None and version_id is None:
+        raise DomainError("La situation à 6 mois de ce binôme a déjà été saisie le "
+                          f"{format_date(follow_up.recorded_on)} : rechargez la page pour "
+                          "la voir avant de la corriger.")
     errors = Errors()
     if today < follow_up.due_on:
         errors.add("outcome", "La situation à 6 mois ne peut être saisie qu'à partir du "
@@ -281,7 +299,7 @@ def record_follow_up(session: Session, actor: Any, follow_up_id: int, outcome: s
     follow_up.outcome, follow_up.recorded_on = Outcome(outcome), today
     follow_up.recorded_by_id = getattr(actor, "id", None)
     follow_up.version_id += 1
-    session.flush()
+    access.flush(session)
     return follow_up
 
 

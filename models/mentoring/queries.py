@@ -3,6 +3,7 @@ its own rows only, whatever it asks for; the team: every ML, or the one it filte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,9 +52,20 @@ def list_pairings(session: Session, actor: Any, *, mission_locale_id: int | None
 
 
 # ---------------------------------------------------------------- statements for list pages
-def mentees_stmt(actor: Any, *, mission_locale_id: int | None = None) -> Select:
-    """Mentees in scope, joined to their ML (sortable by code, ML, creation)."""
+def code_prefix(raw: str | None) -> str:
+    """A code as typed (« abc-23 », spaces, lower case) reduced to what a code is made of."""
+    return re.sub(r"[^A-Z0-9]", "", (raw or "").upper())[:12]
+
+
+def mentees_stmt(actor: Any, *, mission_locale_id: int | None = None,
+                 code: str | None = None) -> Select:
+    """Mentees in scope, joined to their ML (sortable by code, ML, creation); ``code``: the
+    codes equal to or starting with it, whatever the case (the référent finds the young
+    person of i-milo)."""
     stmt = select(Mentee).join(MissionLocale, Mentee.mission_locale_id == MissionLocale.id)
+    wanted = code_prefix(code)
+    if wanted:
+        stmt = stmt.where(Mentee.code.like(f"{wanted}%"))
     return _scoped(stmt, Mentee, actor, mission_locale_id)
 
 
@@ -74,6 +86,16 @@ def pending_follow_ups(session: Session, actor: Any, *, mission_locale_id: int |
     stmt = (select(FollowUp).join(Pairing).where(FollowUp.outcome.is_(None))
             .order_by(FollowUp.due_on, FollowUp.id))
     return list(session.scalars(_scoped(stmt, Pairing, actor, mission_locale_id)))
+
+
+def due_follow_ups_stmt(actor: Any, *, mission_locale_id: int | None = None,
+                        today: date | None = None) -> Select:
+    """Follow-ups due and not recorded, in scope (a page of them: the team's list spans
+    every ML)."""
+    today = today or clock.today()
+    stmt = (select(FollowUp).join(Pairing).where(FollowUp.outcome.is_(None),
+                                                  FollowUp.due_on <= today))
+    return _scoped(stmt, Pairing, actor, mission_locale_id)
 
 
 def recorded_follow_ups(session: Session, actor: Any, *, limit: int = 20,
