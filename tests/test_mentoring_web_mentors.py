@@ -273,7 +273,8 @@ def test_a_mentor_who_paired_is_anonymised_not_deleted(app, login_as, env):
     assert (gone.last_name, gone.first_name, gone.phone, gone.commune) == ("Anonymisé", "",
                                                                            "", "")
     assert gone.anonymised_on == clock.today() and not gone.active
-    assert gone.sector == "Bâtiment"  # the statistics keep it
+    # the sector is free text too (« Boulangerie Dupont, Coutras »): erased with the rest
+    assert gone.sector == "" and gone.sex.value == "f" and gone.status.value == "retraite"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Pairing)) == 1
     page = client.get(f"/parrainage/parrains/{ids['own']}").get_data(as_text=True)
@@ -367,3 +368,68 @@ def test_the_team_does_not_import_but_gets_the_template(login_as, env):
     response = client.get("/parrainage/parrains/modele.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.decode("utf-8-sig").startswith("nom;prénom;e-mail;")
+
+
+# ---------------------------------------------------------------- review fixes (issue 16)
+def test_capacity_below_the_active_pairings_is_refused(app, login_as, env):
+    ids = env["ids"]
+    _pairing(app, env, ids["own"], PairingStatus.ACTIF)
+    _pairing(app, env, ids["own"], PairingStatus.ACTIF)
+    response = login_as("ml").post(f"/parrainage/parrains/{ids['own']}/modifier",
+                                   data=_form(email="p1@exemple.fr", capacity="1",
+                                              version_id="1"))
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422
+    assert "Il ou elle suit déjà 2 filleul·es : la capacité ne peut pas être inférieure." \
+        in page
+    assert _mentor(app, ids["own"]).capacity == 3
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "1" * 5000])
+def test_a_capacity_in_other_figures_is_a_french_message(app, login_as, env, raw):
+    before = _count(app)
+    response = login_as("ml").post("/parrainage/parrains/nouveau", data=_form(capacity=raw))
+    assert response.status_code == 422
+    assert "doit être un entier entre 1 et 20" in response.get_data(as_text=True)
+    assert _count(app) == before
+
+
+def test_another_mls_address_is_not_revealed(app, login_as, env):
+    """ml_b's volunteer (p3@exemple.fr) registered again by ml_a: accepted, as for any new
+    address — a refusal would tell ml_a that ml_b holds this person."""
+    response = login_as("ml").post("/parrainage/parrains/nouveau",
+                                   data=_form(email="P3@exemple.fr"))
+    assert response.status_code == 302
+    with app.app_context():
+        found = db.session.execute(select(Mentor.mission_locale_id)
+                                   .where(Mentor.email == "p3@exemple.fr")).scalars().all()
+    assert sorted(found) == sorted([env["ids"]["ml_a"], env["ids"]["ml_b"]])
+
+
+def test_the_team_does_not_see_contact_details_on_the_page(app, login_as, env):
+    ids = env["ids"]
+    with app.app_context():
+        db.session.get(Mentor, ids["own"]).phone = "06 11 22 33 44"
+        db.session.commit()
+    own = login_as("ml").get(f"/parrainage/parrains/{ids['own']}").get_data(as_text=True)
+    assert "p1@exemple.fr" in own and "06 11 22 33 44" in own
+    for role in ("animateur", "admin"):
+        page = _as(app, env, role).get(f"/parrainage/parrains/{ids['own']}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Durand1" in text
+        assert "p1@exemple.fr" not in text and "06 11 22 33 44" not in text
+
+
+def test_deleting_checks_the_version_seen(app, login_as, env):
+    ids = env["ids"]
+    client = login_as("ml")
+    page = client.get(f"/parrainage/parrains/{ids['idle']}").get_data(as_text=True)
+    assert page.count('name="version_id" type="hidden" value="1"') >= 1
+    client.post(f"/parrainage/parrains/{ids['idle']}/disponibilite",
+                data={"actif": "1", "version_id": "1"})  # another tab changed it
+    response = client.post(f"/parrainage/parrains/{ids['idle']}/supprimer",
+                           data={"version_id": "1"}, follow_redirects=True)
+    assert "modifiée par quelqu&#39;un d&#39;autre" in response.get_data(as_text=True)
+    assert _mentor(app, ids["idle"]) is not None
+    client.post(f"/parrainage/parrains/{ids['idle']}/supprimer", data={"version_id": "2"})
+    assert _mentor(app, ids["idle"]) is None

@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional
 
 from models.mentoring.config import DEFAULT_CAPACITY
 from models.mentoring.enums import MentorStatus, Sex
+from models.mentoring.mentees import small_int
 from models.mentoring.mentors import MentorData
 from webapp.forms_common import Form
 
@@ -50,11 +51,8 @@ class MentorForm(Form):
             field.render_kw = {"type": "date"}
 
     def capacity_value(self) -> int | None:
-        raw = (self.capacity.data or "").strip()
-        try:
-            return int(raw)
-        except ValueError:
-            return None
+        """ASCII figures only (« ² » or 5,000 figures: None, the domain's message)."""
+        return small_int(self.capacity.data or "")
 
     def data_object(self) -> MentorData:
         return MentorData(

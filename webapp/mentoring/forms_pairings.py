@@ -7,14 +7,20 @@ ticked goes through.
 
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from models import clock
+from models.councils.projects import add_months
+from models.formatting import format_date
 from models.mentoring.enums import CloseReason, MeetingMode, Outcome
+from models.mentoring.mentees import small_int
 from webapp.forms_common import Form, optional_int
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_FORMAT = "%Y-%m-%d"
+#: how far back the web proposes a pairing (years of history are not typed here)
+MAX_PAST_YEARS = 2
 
 
 class _Sink:
@@ -55,6 +61,12 @@ class ProposeForm(ConfirmForm):
         super().__init__(*args, **kwargs)
         self.mentor_id.choices = [("", "— choisir —"), *(mentors or [])]
 
+    def validate_start_date(self, field) -> None:
+        earliest = add_months(clock.today(), -12 * MAX_PAST_YEARS)
+        if field.data is not None and field.data < earliest:
+            raise ValidationError(f"Le binôme ne peut pas commencer plus de {MAX_PAST_YEARS} "
+                                  f"ans en arrière (au plus tôt le {format_date(earliest)}).")
+
 
 class ActivateForm(ConfirmForm):
     version_id = HiddenField()
@@ -78,7 +90,12 @@ class MeetingForm(Form):
                         validators=[InputRequired(REQUIRED)])
     mode = SelectField("Mode", choices=_choices(MeetingMode, "— choisir —"),
                        validate_choice=False)
-    duration_minutes = IntegerField("Durée (minutes)", validators=[InputRequired(REQUIRED)])
+    # text read as ASCII figures (« ² », « 1e3 », 5,000 figures: the domain's message)
+    duration_minutes = StringField("Durée (minutes)", validators=[InputRequired(REQUIRED)],
+                                   render_kw={"type": "number"})
+
+    def minutes(self) -> int | None:
+        return small_int(self.duration_minutes.data or "")
 
 
 class FollowUpForm(Form):

@@ -47,10 +47,12 @@ def ml_filter() -> int | None:
 @access("mentoring.view")
 def mentees():
     ml_id, team = ml_filter(), team_reader()
-    listing = list_page(queries.mentees_stmt(current_user, mission_locale_id=ml_id),
+    code = queries.code_prefix(request.args.get("code"))
+    listing = list_page(queries.mentees_stmt(current_user, mission_locale_id=ml_id,
+                                             code=code),
                         MENTEE_SORTS, "creation", default_direction="desc", tiebreak=Mentee.id)
     return render_template(
-        "mentoring/mentees.html", listing=listing, team=team, ml_id=ml_id,
+        "mentoring/mentees.html", listing=listing, team=team, ml_id=ml_id, code=code,
         ml_choices=mission_locale_choices(db.session) if team else [],
         current={m.id: _current_pairing(m) for m in listing.items}, months=MONTHS,
         today=clock.today())

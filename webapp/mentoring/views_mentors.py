@@ -150,6 +150,8 @@ def mentor_detail(mentor_id: int):
     confirm = ConfirmForm(formdata=None, version_id=str(mentor.version_id))
     return render_template(
         "mentoring/mentor_detail.html", mentor=mentor, pairings=pairings, confirm=confirm,
+        # as in the export: contact details only for the mission locale holding the record
+        contacts=rules.ml_scope(current_user) == mentor.mission_locale_id,
         edit=can(current_user, "mentoring.edit", mentor) and mentor.anonymised_on is None,
         active_pairings=sum(1 for p in pairings if p.status is PairingStatus.ACTIF),
         ongoing=sum(1 for p in pairings if p.status in ACTIVE))
@@ -160,8 +162,9 @@ def _domain_messages(form: MentorForm, mentor_id: int | None) -> None:
     wrong, so one submission shows every problem."""
     data = form.data_object()
     unread = {name for name, errors in form.errors.items() if errors}
-    for name, messages in mentors.validation_errors(db.session, data,
-                                                    mentor_id=mentor_id).items():
+    ml_id = getattr(current_user, "mission_locale_id", None) if mentor_id is None else None
+    for name, messages in mentors.validation_errors(db.session, data, mentor_id=mentor_id,
+                                                    ml_id=ml_id).items():
         field = getattr(form, name, None)
         if name in unread or field is None:
             continue
@@ -251,7 +254,8 @@ def mentor_delete(mentor_id: int):
     name = mentor.full_name
     form = ConfirmForm()
     if form.validate_on_submit() and attempt(
-            lambda: mentors.delete_mentor(db.session, current_user, mentor_id)).ok:
+            lambda: mentors.delete_mentor(db.session, current_user, mentor_id,
+                                          version_of(form.version_id.data))).ok:
         flash(f"Fiche de {name} supprimée.", "success")
         return redirect(url_for("mentoring.mentors"))
     return redirect(url_for("mentoring.mentor_detail", mentor_id=mentor_id))
@@ -278,7 +282,7 @@ def mentor_anonymise_confirm(mentor_id: int):
     form = ConfirmForm()
     if form.validate_on_submit() and attempt(lambda: mentors.anonymise_mentor(
             db.session, current_user, mentor_id, version_of(form.version_id.data))).ok:
-        flash("Fiche anonymisée : nom, e-mail, téléphone et commune sont effacés ; ses "
+        flash("Fiche anonymisée : nom, e-mail, téléphone, secteur et commune sont effacés ; ses "
               "binômes restent comptés dans les statistiques.", "success")
         return redirect(url_for("mentoring.mentor_detail", mentor_id=mentor_id))
     mentor = _mentor(mentor_id)

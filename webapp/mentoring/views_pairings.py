@@ -122,6 +122,11 @@ def _mentor_choices(mentee: Mentee) -> list[tuple[int, str]]:
 def pairing_new():
     """Propose a pairing for a mentee (hidden field), with a mentor of its ML."""
     if request.method == "GET":
+        if not request.args.get("filleul", "").strip():
+            # opened without a mentee (a bookmark, a shortened link): the mentee comes first
+            flash("Choisissez d'abord le ou la filleul·e.", "info")
+            return redirect(url_for("mentoring.mentees"))
+        # an unreadable or another ML's id: « introuvable », as for any record
         mentee = load(db.session, current_user, Mentee,
                       request.args.get("filleul", type=db_int), write=True)
         today = clock.today()
@@ -145,6 +150,9 @@ def pairing_new():
                                     pairing_id=done.value.pairing.id))
     elif form.mentor_id.data not in (None, -1):
         load(db.session, current_user, Mentor, form.mentor_id.data, write=True)
+    elif form.mentor_id.data is None and not form.mentor_id.errors:
+        form.mentor_id.errors = [*form.mentor_id.errors,
+                                 "Choisissez un parrain ou une marraine."]
     return render_template("mentoring/pairing_form.html", form=form,
                            mentee=load(db.session, current_user, Mentee, mentee.id)), 422
 
@@ -220,7 +228,7 @@ def meeting_new(pairing_id: int):
     if form.validate_on_submit():
         done = attempt(lambda: domain.log_meeting(
             db.session, current_user, pairing_id, form.held_on.data, form.mode.data or None,
-            form.duration_minutes.data), form=form)
+            form.minutes()), form=form)
         if done.ok:
             flash("Rencontre enregistrée.", "success")
             return redirect(url_for("mentoring.pairing_detail", pairing_id=pairing_id)
@@ -231,16 +239,31 @@ def meeting_new(pairing_id: int):
 
 
 # ---------------------------------------------------------------- follow-ups
+FOLLOW_UP_SORTS = {"echeance": FollowUp.due_on}
+
+
 def _follow_ups_page(status: int = 200, forms: dict | None = None):
+    """A mission locale records on its full list (a form posted from row 40 comes back
+    with its message on the same page); the team reads every ML's, a page at a time."""
     ml_id, team = ml_filter(), team_reader()
     pending = queries.pending_follow_ups(db.session, current_user, mission_locale_id=ml_id)
     today = clock.today()
     forms = forms or {}
-    rows = [(f, forms.get(f.id) or FollowUpForm(formdata=None, version_id=str(f.version_id)))
-            for f in pending]
+
+    def row(f: FollowUp):
+        return f, forms.get(f.id) or FollowUpForm(formdata=None, version_id=str(f.version_id))
+
+    listing = None
+    if team:
+        listing = list_page(queries.due_follow_ups_stmt(current_user, mission_locale_id=ml_id),
+                            FOLLOW_UP_SORTS, "echeance", tiebreak=FollowUp.id)
+        due = [row(f) for f in listing.items]
+    else:
+        due = [row(f) for f in pending if f.due_on <= today]
     return render_template(
-        "mentoring/follow_ups.html", due=[r for r in rows if r[0].due_on <= today],
-        upcoming=[r for r in rows if r[0].due_on > today], team=team, ml_id=ml_id,
+        "mentoring/follow_ups.html", due=due, listing=listing,
+        due_total=listing.pagination.total if listing is not None else len(due),
+        upcoming=[row(f) for f in pending if f.due_on > today], team=team, ml_id=ml_id,
         ml_choices=mission_locale_choices(db.session) if team else [],
         recorded=queries.recorded_follow_ups(db.session, current_user,
                                              mission_locale_id=ml_id),

@@ -5,6 +5,8 @@ column and the region."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, render_template, request
 from flask_login import current_user
 
@@ -21,7 +23,8 @@ def _year() -> int:
     """The asked year; garbage, or a year outside the table's range, is the current one."""
     years = table_of.available_years(db.session, clock.today())
     raw = request.args.get("annee", "").strip()
-    if raw.isdigit() and len(raw) == 4 and int(raw) in years:
+    # ASCII figures only: « ²⁰²⁶ » passes ``isdigit`` but not ``int`` (a 500)
+    if re.fullmatch(r"[0-9]{4}", raw) and int(raw) in years:
         return int(raw)
     return clock.today().year
 
