@@ -129,3 +129,20 @@ def test_a_volunteer_typed_in_the_training_form_is_linked_by_email(env):
     s.commit()
     assert reg.mentor_id == m["new"].id
     assert staff.mentor_id is None  # not registered as a volunteer
+
+
+def test_an_anonymised_mentor_leaves_no_name_in_registrations_or_the_journal(env):
+    from sqlalchemy import select
+
+    from models.audit.orm import AuditEvent
+    from models.training.orm import Registration
+
+    s, ml, m = env["s"], env["ml"], env["m"]
+    reg = register_mentor(s, ml, env["future"].id, m["new"].id, today=TODAY)
+    s.commit()
+    mentors.anonymise_mentor(s, ml, m["new"].id, m["new"].version_id, today=TODAY)
+    s.commit()
+    reg = s.get(Registration, reg.id)
+    assert "lacoste1" not in f"{reg.last_name} {reg.first_name} {reg.email}".lower()
+    journal = " ".join(str(e.changes) for e in s.scalars(select(AuditEvent))).lower()
+    assert "lacoste1" not in journal and "jeanne1@" not in journal

@@ -220,6 +220,9 @@ def anonymise_mentor(session: Session, actor: Any, mentor_id: int, version_id: i
     mentor.email = f"anonyme-{mentor.id}@parrainage.invalid"
     mentor.phone, mentor.sector, mentor.commune = "", "", ""
     mentor.active, mentor.anonymised_on = False, today
+    from models.mentoring.trainings import anonymise_registrations  # imports this module
+
+    anonymise_registrations(session, mentor)
     mentor.version_id += 1
     access.flush(session)
     return mentor

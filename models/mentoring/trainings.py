@@ -90,3 +90,14 @@ def note_attendance(session: Session, registrations: Iterable[Registration]) -> 
     if trained:
         session.flush()
     return trained
+
+
+def anonymise_registrations(session: Session, mentor: Mentor) -> int:
+    """A mentor anonymised is anonymised in their training registrations too (the
+    registration keeps its seat and attendance as training evidence, without the person)."""
+    regs = list(session.scalars(select(Registration).where(Registration.mentor_id == mentor.id)))
+    for reg in regs:
+        reg.last_name, reg.first_name = "Anonymisé", "Parrain ou marraine"
+        reg.email = f"anonyme-{reg.id}@invalid"
+        reg.cancel_reason = ""
+    return len(regs)

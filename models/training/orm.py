@@ -173,6 +173,14 @@ class Registration(Audited, TimestampMixin, Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def __audit_redact__(self) -> tuple[str, ...]:  # type: ignore[override]
+        """A volunteer mentor's name and e-mail stay out of the journal, as on their mentor
+        record (staff registrations are professional data and stay readable there)."""
+        if self.mentor_id is not None or self.job == "benevole":
+            return ("last_name", "first_name", "email", "cancel_reason")
+        return ()
+
 
 class Attendance(Audited, Base):
     __tablename__ = "attendance"
