@@ -58,8 +58,14 @@ def pairing_or_404(pairing_id: int) -> Pairing:
 @access("mentoring.view")
 def index():
     figures = queries.home_figures(db.session, current_user)
-    return render_template("mentoring/index.html", figures=figures, team=team_reader(),
-                           totals=_totals(figures))
+    # the team: MLs with mentoring first (most active pairings first); the others named
+    # on one line below the table instead of forty rows of zeros
+    busy = [f for f in figures if f.active or f.proposed or f.follow_ups_due
+            or f.mentors_available]
+    busy.sort(key=lambda f: (-f.active, f.name))
+    idle = [f.name for f in figures if f not in busy]
+    return render_template("mentoring/index.html", figures=figures, busy=busy, idle=idle,
+                           team=team_reader(), totals=_totals(figures))
 
 
 def _totals(figures) -> dict[str, int]:
