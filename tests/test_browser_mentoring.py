@@ -72,7 +72,8 @@ def _two_proposals(app) -> tuple[int, int, str]:
         return made[0].id, made[1].id, mentee.code
 
 
-def test_a_referent_pairs_a_young_person_and_two_browsers_race(served, new_page, shots):
+def test_a_referent_pairs_a_young_person_and_two_browsers_race(served, new_page,  # noqa: F811
+                                                              shots):  # noqa: F811
     app, base = served
     watched = new_page(viewport={"width": 1366, "height": 900})
     page = watched.page
@@ -136,7 +137,8 @@ def test_a_referent_pairs_a_young_person_and_two_browsers_race(served, new_page,
     other.assert_clean()
 
 
-def test_the_team_reads_every_ml_and_the_protected_yearly_table(served, new_page, shots):
+def test_the_team_reads_every_ml_and_the_protected_yearly_table(served, new_page,  # noqa: F811
+                                                                shots):  # noqa: F811
     _, base = served
     watched = new_page(viewport={"width": 1366, "height": 900})
     page = watched.page
