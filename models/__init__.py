@@ -23,6 +23,7 @@ from models.mail import orm as _mail_orm  # noqa: F401
 from models.mentoring import orm as _mentoring_orm  # noqa: F401
 from models.network import orm as _network_orm  # noqa: F401
 from models.observatory import orm as _observatory_orm  # noqa: F401
+from models.operations import orm as _operations_orm  # noqa: F401
 from models.parcours import orm as _parcours_orm  # noqa: F401
 from models.programme import computed as _computed_indicators  # noqa: F401
 from models.programme import orm as _programme_orm  # noqa: F401
