@@ -217,6 +217,10 @@ RULES: dict[str, Rule] = {
     "mentoring.stats": lambda u, o: _role(u) is not None,
     # the outbox holds every e-mail (names, addresses): admins only
     "outbox.view": lambda u, o: _role(u) is Role.ADMIN,
+    # operations: scheduled jobs (see and run now) and the access log of youth-level data
+    "jobs.view": lambda u, o: _role(u) is Role.ADMIN,
+    "jobs.run": lambda u, o: _role(u) is Role.ADMIN,
+    "access_log.view": lambda u, o: _role(u) is Role.ADMIN,
 }
 
 

@@ -17,6 +17,8 @@ from tests import (
     authz_mentoring_mentors,
     authz_mentoring_pairings,
     authz_mentoring_yearly,
+    authz_operations_access,
+    authz_operations_tasks,
 )
 from tests.conftest import ROLES, login
 from webapp.extensions import db
@@ -252,7 +254,8 @@ EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {
 COUNCIL_PARTS = (authz_councils_meetings, authz_councils_minutes, authz_councils_decisions,
                  authz_councils_projects)
 MENTORING_PARTS = (authz_mentoring_mentors, authz_mentoring_pairings, authz_mentoring_yearly)
-for _part in COUNCIL_PARTS + MENTORING_PARTS:
+OPERATIONS_PARTS = (authz_operations_tasks, authz_operations_access)
+for _part in COUNCIL_PARTS + MENTORING_PARTS + OPERATIONS_PARTS:
     EXPECTED.update(_part.EXPECTED)
 
 STATIC = {"static", "bootstrap.static"}

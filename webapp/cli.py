@@ -106,3 +106,9 @@ def register_cli(app: Flask) -> None:
     from webapp.cli_mentoring import register_mentoring_cli
 
     register_mentoring_cli(app)
+
+    from webapp.cli_backup import register_backup_cli
+    from webapp.cli_retention import register_retention_cli
+
+    register_backup_cli(app)
+    register_retention_cli(app)

@@ -1,0 +1,15 @@
+"""Authorization matrix entries for the admin's operations pages; merged into
+``tests.test_authz_matrix.EXPECTED``. ``add(app, world)`` gives the matrix world the
+records these routes need."""
+
+from __future__ import annotations
+
+LOGIN, OK, REDIRECT, FORBIDDEN, NOT_FOUND, UNPROCESSABLE = "login", 200, 302, 403, 404, 422
+
+ADMIN_OK = {"anon": LOGIN, "admin": OK, "*": FORBIDDEN}
+
+EXPECTED: dict[str, tuple[str, dict, dict[str, object]]] = {}
+
+
+def add(app, world) -> None:
+    return None
