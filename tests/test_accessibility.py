@@ -31,6 +31,7 @@ from tests.test_authz_matrix import (
     EXPECTED,
     MENTORING_PARTS,
     OK,
+    OPERATIONS_PARTS,
     _expected,
     add_quality_import,
     add_reports,
@@ -205,7 +206,7 @@ def a11y_world(app, full_world):
     add_quality_import(app, full_world)
     add_reports(app, full_world)
     # the councils area's meetings, minutes, decisions, projects; the parrainage records
-    for part in COUNCIL_PARTS + MENTORING_PARTS:
+    for part in COUNCIL_PARTS + MENTORING_PARTS + OPERATIONS_PARTS:
         part.add(app, full_world)
     ids = full_world["ids"]
     with app.app_context():
