@@ -31,6 +31,7 @@ from models.network.orm import MissionLocale
 from models.observatory import aggregates as observatory
 from models.observatory.orm import ObservatoryAggregate
 from models.observatory.services import observatory_settings
+from models.operations.keycheck import ensure_key_matches
 from models.parcours import engine as checks
 from models.parcours import normalise as nz
 from models.parcours.bulk import bulk_insert, iso_date_series, none_if_empty, nullable
@@ -302,6 +303,7 @@ def run_import(engine: Engine, import_id: int, path: Path, *, today: date,
         return ImportOutcome(import_id=import_id)
     try:
         key = key if key is not None else pseudonym_key()
+        ensure_key_matches(engine, key)  # never a silent new key: pseudonyms must match
     except DomainError as exc:  # production without PARCOURS_PSEUDO_KEY
         set_status(engine, import_id, status="refuse", message=str(exc), stage="Import refusé",
                     finished_at=now_utc(), duration_ms=int((time.perf_counter() - started) * 1000))
