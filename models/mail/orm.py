@@ -35,6 +35,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # after a failure, the scheduled retries wait until then (back-off: 1, 2, 4… minutes)
+    next_attempt_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outbox_message_subject", "subject_type", "subject_id"),)
 
