@@ -2,9 +2,13 @@
 
 ``deliver_pending`` never raises: a refused recipient or an unreachable server is
 recorded on the message (``attempts``, ``last_error``) and the message stays in the
-outbox for the next run (``flask --app webapp mail send``). The web sends, right after
-its commit, only the messages its own transaction queued (tracked per session), so two
-workers never send the same message twice.
+outbox for the next run (``flask --app webapp mail send``, or the scheduled job
+"courriels" every minute). After a failure the scheduled job waits before trying the
+message again (back-off: 1, 2, 4… minutes, at most an hour: ``next_attempt_at``), so a
+server down for an hour is not hammered; ``mail send`` by hand tries at once.
+
+The web sends, right after its commit, only the messages its own transaction queued
+(tracked per session), so two workers never send the same message twice.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from models import clock
@@ -28,6 +32,8 @@ from models.mail.settings import MailSettings
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+#: back-off after a failed attempt: 1, 2, 4, 8… minutes, never more than this
+MAX_RETRY_DELAY = timedelta(hours=1)
 QUEUED_KEY = "outbox_queued_ids"
 
 
@@ -107,19 +113,37 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__} : {exc}"[:1000]
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long the scheduled job waits after the ``attempts``-th failed attempt."""
+    if attempts < 1:
+        return timedelta(0)
+    return min(timedelta(minutes=2 ** min(attempts - 1, 20)), MAX_RETRY_DELAY)
+
+
+def _failed(message: OutboxMessage, error: str, now: datetime) -> None:
+    message.last_error = error
+    message.next_attempt_at = now + retry_delay(message.attempts)
+
+
 def deliver_pending(session: Session, settings: MailSettings, *, ids: list[int] | None = None,
                     limit: int = 200, max_attempts: int = MAX_ATTEMPTS,
-                    now: datetime | None = None) -> DeliveryReport:
+                    now: datetime | None = None, due_only: bool = False) -> DeliveryReport:
     """Send unsent messages (those in ``ids``, or all with attempts left); flush, no commit.
 
-    Without a configured server it does nothing: the messages wait in the outbox.
+    ``due_only`` (the scheduled job): skip the messages still waiting out their back-off
+    after a failure. Without a configured server it does nothing: the messages wait in
+    the outbox.
     """
     report = DeliveryReport()
     if not settings.configured:
         return report
+    current = now or utcnow()
     stmt = (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
                                         OutboxMessage.attempts < max_attempts)
             .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit))
+    if due_only:
+        stmt = stmt.where(or_(OutboxMessage.next_attempt_at.is_(None),
+                              OutboxMessage.next_attempt_at <= current))
     if ids is not None:
         if not ids:
             return report
@@ -133,7 +157,7 @@ def deliver_pending(session: Session, settings: MailSettings, *, ids: list[int] 
         text = "Serveur d'envoi injoignable — " + _error_text(exc)
         for message in messages:
             message.attempts += 1
-            message.last_error = text
+            _failed(message, text, current)
         report.failed = len(messages)
         report.errors.append(text)
         log.warning("SMTP unreachable (%s): %d message(s) kept in the outbox", exc,
@@ -148,7 +172,7 @@ def deliver_pending(session: Session, settings: MailSettings, *, ids: list[int] 
                                             from_addr=settings.sender,
                                             to_addrs=message.recipients)
             except (OSError, ValueError) as exc:  # SMTPException is an OSError
-                message.last_error = _error_text(exc)
+                _failed(message, _error_text(exc), current)
                 report.failed += 1
                 report.errors.append(f"#{message.id} : {message.last_error}")
                 lost = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(
@@ -158,7 +182,8 @@ def deliver_pending(session: Session, settings: MailSettings, *, ids: list[int] 
                     if smtp is None:
                         break
                 continue
-            message.sent_at = now or utcnow()
+            message.sent_at = current
+            message.next_attempt_at = None
             # some recipients refused, the others got it: sent, with the refusals noted
             message.last_error = (f"Destinataires refusés : {', '.join(sorted(refused))}"
                                   if refused else "")
