@@ -405,10 +405,10 @@ def test_the_page_lists_the_jobs_with_last_and_next_runs(app, client, world):
     row = html[html.index('data-job="sauvegarde"'):]
     row = row[:row.index("</tr>")]
     assert 'badge text-bg-danger">Échec' in row and "2 min 05 s" in row
-    assert "1 tâche en échec lors de sa dernière exécution" in html
+    assert "Une tâche n'a pas abouti lors de sa dernière exécution" in html
     assert format_datetime(schedule.next_run("purge")) in html
     assert "Jamais exécutée" in html  # the purge has not run yet
-    assert "0,4 s" in html
+    assert "420 ms" in html
     # the menu leads there
     assert 'href="/admin/taches"' in client.get("/").get_data(as_text=True)
 

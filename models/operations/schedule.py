@@ -260,7 +260,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         {"minute": "*"}, send_mail,
         "Envoie la boîte d'envoi ; un courriel en échec est réessayé après 1, 2, 4, 8… "
         "minutes (au plus une heure), 5 essais au total."),
-    Job("offres", "Expiration des places proposées", "Chaque jour à 6 h 00",
+    Job("offres", "Expiration des places proposées", "Chaque jour à 6\u00a0h\u00a000",
         {"minute": "0", "hour": "6"}, expire_offers,
         "Une place proposée restée sans réponse dans le délai passe à la personne suivante."),
     Job("imports", "Imports interrompus et dépôts abandonnés", "Toutes les 5 minutes",
@@ -268,18 +268,18 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "Relance les imports Parcours interrompus (redémarrage, panne) et supprime les "
         "fichiers déposés depuis plus d'un jour qu'aucun import n'attend plus."),
     # not between 2 h and 3 h: that hour is skipped or repeated when the clocks change
-    Job("sauvegarde", "Sauvegarde de la base", "Chaque nuit à 1 h 30",
+    Job("sauvegarde", "Sauvegarde de la base", "Chaque nuit à 1\u00a0h\u00a030",
         {"minute": "30", "hour": "1"}, nightly_backup,
         "Sauvegarde vérifiée de la base, avec rotation des anciennes sauvegardes."),
-    Job("purge", "Purge des données des jeunes", "Chaque dimanche à 3 h 30",
+    Job("purge", "Purge des données des jeunes", "Chaque dimanche à 3\u00a0h\u00a030",
         {"minute": "30", "hour": "3", "day_of_week": "0"}, retention_purge,
         "Supprime les données Parcours des jeunes ayant dépassé la durée de conservation "
         "(décret n° 2015-59)."),
-    Job("conservation", "Durées de conservation des journaux", "Chaque jour à 4 h 00",
+    Job("conservation", "Durées de conservation des journaux", "Chaque jour à 4\u00a0h\u00a000",
         {"minute": "0", "hour": "4"}, log_retention,
         "Allège ou supprime le journal, les courriels envoyés, les comptes inactifs et les "
         "accès aux données au-delà de leur durée de conservation."),
-    Job("relances-parrainage", "Rappels des suivis de parrainage", "Chaque jour à 7 h 15",
+    Job("relances-parrainage", "Rappels des suivis de parrainage", "Chaque jour à 7\u00a0h\u00a015",
         {"minute": "15", "hour": "7"}, mentoring_reminders,
         "Rappelle aux référents parrainage les suivis à 6 mois dus et non saisis."),
 )}
@@ -447,9 +447,11 @@ def history(session: Session, name: str, limit: int = 50) -> list[JobRun]:
 
 
 def format_duration(ms: int | None) -> str:
-    """``0,4 s``, ``12 s``, ``3 min 05 s``, ``1 h 02 min``; ``—`` when unknown."""
+    """``38 ms``, ``2,3 s``, ``12 s``, ``3 min 05 s``, ``1 h 02 min``; ``—`` when unknown."""
     if ms is None:
         return "—"
+    if ms < 1000:
+        return f"{ms} ms"
     if ms < 10_000:
         return f"{ms / 1000:.1f} s".replace(".", ",")
     seconds = round(ms / 1000)
