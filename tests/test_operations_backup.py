@@ -283,19 +283,19 @@ def test_rotation_keeps_the_newest_of_each_recent_day_and_month(tmp_path):
 
 
 def test_the_digest_is_the_same_on_both_backends(request, tmp_path):
-    """Booleans, decimals, aware datetimes, JSON and times normalised: one digest."""
+    """Booleans, decimals, datetimes, JSON and times normalised: one digest. (The
+    application stores UTC date-times — ``clock.now()`` —, as the rows below do.)"""
     metadata = MetaData()
     table = Table("digest_probe", metadata, Column("id", Integer, primary_key=True),
                   Column("label", String(40)), Column("flag", Boolean),
                   Column("amount", Numeric(12, 2)), Column("at", DateTime(timezone=True)),
                   Column("day", Date), Column("hour", Time), Column("data", JSON))
-    from datetime import date, time, timedelta, timezone
+    from datetime import UTC, date, time
     from decimal import Decimal
 
-    paris = timezone(timedelta(hours=1))
     rows = [
         {"id": 2, "label": "élève « Zoé »", "flag": True, "amount": Decimal("49100000.00"),
-         "at": datetime(2026, 3, 1, 10, 0, tzinfo=paris), "day": date(2026, 3, 1),
+         "at": datetime(2026, 3, 1, 9, 0, 0, 120, tzinfo=UTC), "day": date(2026, 3, 1),
          "hour": time(9, 30), "data": {"b": [1, 2], "a": "é"}},
         {"id": 1, "label": None, "flag": False, "amount": Decimal("0.10"), "at": None,
          "day": None, "hour": None, "data": None},

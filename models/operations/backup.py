@@ -508,7 +508,7 @@ def rotate(folder: Path, *, keep_daily: int, keep_monthly: int) -> list[Path]:
             manifest_path(path).unlink(missing_ok=True)
             removed.append(path)
     for partial in Path(folder).glob(f"{PREFIX}*.partial"):
-        if time.time() - partial.stat().st_mtime > 86400:
+        if clock.now().timestamp() - partial.stat().st_mtime > 86400:
             partial.unlink(missing_ok=True)
     return removed
 

@@ -12,9 +12,8 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, text, types
@@ -34,12 +33,24 @@ class TableDigest:
         return {"rows": self.rows, "digest": self.digest}
 
 
-def _datetime(value: Any) -> Any:
-    if isinstance(value, str):  # a raw SQLite value that bypassed the type
+def _datetime(value: Any) -> str:
+    if isinstance(value, str):  # SQLite: the UTC wall time SQLAlchemy wrote, no zone
+        if len(value) == 26 and value[10] == " ":
+            return value[:10] + "T" + value[11:]
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:  # SQLite keeps the UTC wall time without its zone
+    if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _date(value: Any) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _time(value: Any) -> str:
+    if isinstance(value, str):
+        value = time.fromisoformat(value)
+    return value.strftime("%H:%M:%S.%f")
 
 
 def _decimal(scale: int | None) -> Callable[[Any], str]:
@@ -54,56 +65,64 @@ def _decimal(scale: int | None) -> Callable[[Any], str]:
     return convert
 
 
-def _json(value: Any) -> str:
+def _json(value: Any) -> str | None:
+    if isinstance(value, str | bytes):  # SQLite keeps the text, PostgreSQL parses it
+        value = json.loads(value)
+    if value is None:  # JSON null: SQLite says 'null', PostgreSQL None
+        return None
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _enum(value: Any) -> str:
-    return str(value.value) if isinstance(value, Enum) else str(value)
+def _binary(value: Any) -> str:
+    return hashlib.sha256(bytes(value)).hexdigest()
 
 
 def _converter(column_type: types.TypeEngine) -> Callable[[Any], Any] | None:
-    """The normaliser of one column (None: the value is already canonical)."""
-    if isinstance(column_type, types.Enum):
-        return _enum
+    """The normaliser of one column's raw driver value (None: already canonical)."""
     if isinstance(column_type, types.Boolean):
-        return bool
+        return bool  # SQLite: 0/1
     if isinstance(column_type, types.DateTime):
         return _datetime
     if isinstance(column_type, types.Date):
-        return lambda v: v.isoformat() if isinstance(v, date) else str(v)
+        return _date
     if isinstance(column_type, types.Time):
-        return lambda v: v.isoformat() if isinstance(v, time) else str(v)
+        return _time
     if isinstance(column_type, types.Numeric) and not isinstance(column_type, types.Float):
         return _decimal(column_type.scale)
     if isinstance(column_type, types.JSON):
         return _json
     if isinstance(column_type, types.LargeBinary):
-        return lambda v: bytes(v).hex()
-    return None
+        return _binary
+    return None  # integers, strings, enums stored as their values
 
 
 def table_digest(conn: Connection, table: Table) -> TableDigest:
-    """Count and digest one table, streaming (the largest tables hold millions of rows)."""
+    """Count and digest one table from the driver's raw rows (no ORM, no type processing:
+    the largest tables hold millions of rows), streamed in primary-key order."""
     converters = [(i, c) for i, column in enumerate(table.columns)
                   if (c := _converter(column.type)) is not None]
     order = list(table.primary_key.columns) or list(table.columns)
-    result = conn.execution_options(stream_results=True, yield_per=FETCH).execute(
-        select(table).order_by(*order))
+    sql = str(select(table).order_by(*order).compile(dialect=conn.dialect))
+    raw = conn.connection.dbapi_connection
+    cursor = (raw.cursor(name=f"digest_{table.name}") if conn.dialect.name == "postgresql"
+              else raw.cursor())
     digest = hashlib.sha256()
     count = 0
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for partition in result.partitions(FETCH):
-        lines = []
-        for row in partition:
-            values = list(row)
-            for index, convert in converters:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
-            lines.append(dumps(values))
-        count += len(lines)
-        if lines:
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH):
+            lines = []
+            for row in rows:
+                values = list(row)
+                for index, convert in converters:
+                    if values[index] is not None:
+                        values[index] = convert(values[index])
+                lines.append(dumps(values))
+            count += len(lines)
             digest.update(("\n".join(lines) + "\n").encode())
+    finally:
+        cursor.close()
     return TableDigest(rows=count, digest=digest.hexdigest())
 
 
