@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app webapp
 
-.PHONY: run test test-horloge setup install db lint bench clean
+.PHONY: run test test-horloge setup install db lint bench bench-charge clean
 
 run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
@@ -48,6 +48,10 @@ bench: setup
 	$(BIN)/python bench/funder_reports.py
 	$(BIN)/python bench/councils.py
 	$(BIN)/python bench/mentoring.py
+
+# The load test of the whole application (locust, SQLite then PostgreSQL): bench/loadtest/run.py.
+bench-charge: setup
+	$(BIN)/python bench/loadtest/run.py --db both
 
 clean:
 	rm -rf $(VENV) .pytest_cache
