@@ -610,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resultats", type=Path, default=None,
                         help="dossier des résultats (défaut bench/results/charge-<date>)")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it comes, even in a file
     args.utilisateurs = sorted(set(args.utilisateurs))
     out = args.resultats or ROOT / "bench" / "results" / time.strftime("charge-%Y%m%d-%H%M%S")
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
