@@ -264,8 +264,9 @@ def teardown(inst: Instance) -> None:
 
 
 # ------------------------------------------------------------------ the import
-def generate(inst: Instance, jeunes: int) -> tuple[Path, tuple]:
-    """A synthetic extract over the demo's missions locales, in the uploads folder."""
+def generate(inst: Instance, jeunes: int, copies: int = 1) -> list[tuple[Path, tuple]]:
+    """Synthetic extracts over the demo's missions locales, in the uploads folder (each its
+    own seed and a period ten days earlier than the previous one)."""
     from sqlalchemy import select
 
     from models import clock
@@ -280,19 +281,24 @@ def generate(inst: Instance, jeunes: int) -> tuple[Path, tuple]:
     finally:
         engine.dispose()
     today = clock.today()
-    end = today.replace(day=1) - timedelta(days=1)
-    period = (end - timedelta(days=300), end)
-    folder = inst.folder / "uploads" / "parcours" / "charge"
+    extracts = []
     started = time.perf_counter()
-    generate_extract(folder, jeunes=jeunes, seed=1717, defect_rate=0.01, missions_locales=mls,
-                     period=period, today=today)
-    (folder / "manifest.json").unlink(missing_ok=True)
-    print(f"  extraction de {jeunes} jeunes générée en {time.perf_counter() - started:.1f} s")
-    return folder, period
+    for k in range(copies):
+        end = today.replace(day=1) - timedelta(days=1 + 10 * k)
+        period = (end - timedelta(days=300), end)
+        folder = inst.folder / "uploads" / "parcours" / f"charge-{k}"
+        generate_extract(folder, jeunes=jeunes, seed=1717 + k, defect_rate=0.01,
+                         missions_locales=mls, period=period, today=today)
+        (folder / "manifest.json").unlink(missing_ok=True)
+        extracts.append((folder, period))
+    print(f"  {copies} extraction(s) de {jeunes} jeunes générée(s) en "
+          f"{time.perf_counter() - started:.1f} s")
+    return extracts
 
 
-def submit_import(inst: Instance, folder: Path, period: tuple) -> int:
-    """Record the import as the team's upload does, then queue it on the worker (huey)."""
+def submit_imports(inst: Instance, extracts: list[tuple[Path, tuple]]) -> list[int]:
+    """Record each import as the team's upload does, then queue it on the worker (huey),
+    which runs them one after the other."""
     code = (
         "import sys, datetime as d\n"
         "from sqlalchemy import select\n"
@@ -303,27 +309,31 @@ def submit_import(inst: Instance, folder: Path, period: tuple) -> int:
         "from models.parcours.jobs import import_extract\n"
         "from models import clock\n"
         "from models.settings import database_url\n"
-        "with transaction(make_sessionmaker(make_engine(database_url()))) as s:\n"
-        "    actor = s.scalar(select(User).where(User.email == 'animation@demo.arml.fr'))\n"
-        "    set_actor(s, actor, via='web')\n"
-        "    r = create_import(s, actor=actor, source_name='extraction-charge',\n"
-        "                      stored_path=sys.argv[1],\n"
-        "                      period_start=d.date.fromisoformat(sys.argv[2]),\n"
-        "                      period_end=d.date.fromisoformat(sys.argv[3]),\n"
-        "                      today=clock.today())\n"
-        "    s.flush(); import_id = r.id\n"
-        "import_extract(import_id, sys.argv[1])\n"
-        "print(import_id)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(folder), period[0].isoformat(),
-                           period[1].isoformat()], cwd=ROOT, env=inst.env, capture_output=True,
-                          text=True, timeout=120)
+        "args = sys.argv[1:]\n"
+        "for i in range(0, len(args), 3):\n"
+        "    path, start, end = args[i:i + 3]\n"
+        "    with transaction(make_sessionmaker(make_engine(database_url()))) as s:\n"
+        "        actor = s.scalar(select(User).where(User.email == 'animation@demo.arml.fr'))\n"
+        "        set_actor(s, actor, via='web')\n"
+        "        r = create_import(s, actor=actor, source_name='extraction-charge',\n"
+        "                          stored_path=path,\n"
+        "                          period_start=d.date.fromisoformat(start),\n"
+        "                          period_end=d.date.fromisoformat(end), today=clock.today())\n"
+        "        s.flush(); import_id = r.id\n"
+        "    import_extract(import_id, path)\n"
+        "    print(import_id)\n")
+    argv = [str(x) for folder, (start, end) in extracts
+            for x in (folder, start.isoformat(), end.isoformat())]
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env=inst.env,
+                          capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"l'import n'a pas pu être mis en file :\n{done.stderr[-3000:]}")
-    return int(done.stdout.strip().splitlines()[-1])
+    return [int(line) for line in done.stdout.split()]
 
 
-def follow_import(inst: Instance, import_id: int, timeout: float) -> dict:
-    """Poll the import until it has an outcome: wall-clock moments it started and ended."""
+def follow_imports(inst: Instance, import_ids: list[int], timeout: float) -> dict:
+    """Poll the imports until all have an outcome: wall-clock moments the first started and
+    the last ended, the worst status, the durations the imports recorded."""
     from sqlalchemy import select
 
     from models.database import make_engine
@@ -335,15 +345,17 @@ def follow_import(inst: Instance, import_id: int, timeout: float) -> dict:
     try:
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                row = conn.execute(select(ParcoursImport.status, ParcoursImport.message,
-                                          ParcoursImport.duration_ms)
-                                   .where(ParcoursImport.id == import_id)).one()
-            if row.status != "en_attente" and started is None:
+                rows = conn.execute(select(ParcoursImport.status, ParcoursImport.message,
+                                           ParcoursImport.duration_ms)
+                                    .where(ParcoursImport.id.in_(import_ids))).all()
+            if started is None and any(r.status != "en_attente" for r in rows):
                 started = time.time()
-            if row.status in ("termine", "refuse", "echec"):
-                return {"status": row.status, "started": started or time.time(),
-                        "ended": time.time(), "duration_ms": row.duration_ms,
-                        "message": row.message}
+            if all(r.status in ("termine", "refuse", "echec") for r in rows):
+                bad = [r for r in rows if r.status != "termine"]
+                return {"status": bad[0].status if bad else "termine",
+                        "started": started or time.time(), "ended": time.time(),
+                        "duration_ms": [r.duration_ms for r in rows],
+                        "message": "\n".join(r.message for r in bad)}
             time.sleep(0.5)
     finally:
         engine.dispose()
@@ -405,7 +417,7 @@ def run_database(db: str, args, out: Path) -> dict:
     try:
         ids = prepare(inst)
         (inst.results / "ids.json").write_text(json.dumps(ids))
-        folder, period = generate(inst, args.jeunes)
+        extracts = generate(inst, args.jeunes, args.imports)
         start_servers(inst)
         print(f"  gunicorn (ligne web: du Procfile) sur le port {inst.port}, worker huey lancé")
 
@@ -415,12 +427,12 @@ def run_database(db: str, args, out: Path) -> dict:
         def with_import(ready: float) -> None:
             time.sleep(args.duree)
             moments["submitted"] = time.time()
-            import_id = submit_import(inst, folder, period)
-            moments.update(follow_import(inst, import_id, timeout=args.import_max))
+            import_ids = submit_imports(inst, extracts)
+            moments.update(follow_imports(inst, import_ids, timeout=args.import_max))
             time.sleep(2)
 
-        print(f"  phase principale : {args.utilisateurs_import} utilisateurs, import de "
-              f"{args.jeunes} jeunes après {args.duree} s")
+        print(f"  phase principale : {args.utilisateurs_import} utilisateurs, "
+              f"{args.imports} import(s) de {args.jeunes} jeunes après {args.duree} s")
         main = locust(inst, "principale", args.utilisateurs_import, with_import)
         report["main"] = main_report(main, moments)
         print_main(report["main"])
@@ -515,7 +527,7 @@ def faults(inst: Instance, report: dict) -> dict:
 def print_main(m: dict) -> None:
     imp = m["import"]
     print(f"\n  Import : {imp['status']} en {fmt((imp['ended'] - imp['started']), 0)} s "
-          f"(durée enregistrée {imp.get('duration_ms')} ms); fenêtre « avant » "
+          f"(durées enregistrées {imp.get('duration_ms')} ms); fenêtre « avant » "
           f"{m['before_seconds']:.0f} s, « pendant » {m['during_seconds']:.0f} s")
     if imp["status"] != "termine":
         print(f"  message : {imp.get('message')}")
@@ -605,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="utilisateurs de la phase principale, pendant l'import (10)")
     parser.add_argument("--jeunes", type=int, default=5000,
                         help="jeunes de l'extraction importée en cours de test (5000)")
+    parser.add_argument("--imports", type=int, default=1,
+                        help="imports de --jeunes jeunes mis en file l'un après l'autre (1)")
     parser.add_argument("--import-max", type=float, default=600,
                         help="secondes d'attente au plus pour la fin de l'import (600)")
     parser.add_argument("--resultats", type=Path, default=None,
