@@ -187,7 +187,7 @@ class Signed(HttpUser):
     def page(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{url} : {response.status_code}")
+                response.failure(f"{url} : {response.status_code} {response.error or ''}")
             text = response.text or ""
         match = CSRF_RE.search(text)
         if match:
