@@ -17,6 +17,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
 
 from models.network.orm import MissionLocale
+from models.operations.access_log import CONSULTATION, EXPORT, record_access
 from models.parcours import queries
 from models.parcours.charter import DIMENSION_LABELS, SEVERITY_LABELS
 from models.parcours.orm import (
@@ -94,6 +95,8 @@ def ml_detail(ml_id: int):
     # the copil sees the score and the counts per rule, not the findings record by record
     findings_allowed = can(current_user, "quality.findings", MlScope(ml.id))
     if extract is not None and findings_allowed:
+        # logged (and committed) first: the page's findings are loaded after the commit
+        _log_access(ml, extract, CONSULTATION, "anomalies")
         stmt = queries.findings_select(extract.id, **_filters())
         listing = list_page(stmt, FINDING_SORTS, "regle", tiebreak=QualityFinding.id)
         # only the page's own keys reach url_for: ``?ml_id=`` (export links), ``?endpoint=``
@@ -111,6 +114,15 @@ def ml_detail(ml_id: int):
         mark_form=MarkForm() if can(current_user, "quality.mark")
         else None, retour=_retour_query(), filtered=any(request.args.get(k)
                                                         for k in FILTER_KEYS[:-1]))
+
+
+def _log_access(ml: MissionLocale, extract: ParcoursExtract, kind: str, what: str) -> None:
+    """The page or file shows young people's findings: the access log records it (who,
+    which ML, which extract), committed at once. Never the search typed."""
+    record_access(db.session, current_user, mission_locale_id=ml.id, kind=kind,
+                  what=f"{what}, extraction du {extract.period_start:%d/%m/%Y} "
+                       f"au {extract.period_end:%d/%m/%Y}")
+    db.session.commit()
 
 
 def _retour_query() -> str:
@@ -177,6 +189,7 @@ def _export(ml_id: int, kind: str) -> Response:
         column = FINDING_SORTS.get(request.args.get("tri", ""), QualityFinding.rule_code)
         order = column.desc() if request.args.get("ordre") == "desc" else column.asc()
         rows = rows_of(db.session, ml, extract, stmt.order_by(order, QualityFinding.id))
+        _log_access(ml, extract, EXPORT, f"export {kind.upper()} des anomalies")
     if kind == "xlsx":
         body: bytes | str = findings_xlsx(rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
