@@ -386,3 +386,23 @@ def test_cli_reports_counts_and_refuses_a_bad_date(app, world):
     assert "entrées du journal supprimées : 0" in result.output
     with app.app_context():
         assert db.session.get(User, world["ids"]["ml"]).email.startswith("anonyme-")
+
+
+def test_the_daily_scheduled_job_applies_the_durations(app, world):
+    """The worker's job "conservation" (models.operations.schedule) runs this module, as
+    the scheduled job, and says what it did in French on the "Tâches planifiées" page."""
+    from models.operations import schedule
+
+    with app.app_context():
+        _seen(world["ids"]["ml"], last_login_at=start_of(today() - timedelta(days=400)))
+        db.session.commit()
+        run = schedule.run_job(db.engine, "conservation")
+        assert (run.status, run.message) == (
+            "reussie", "Durées de conservation appliquées : comptes : 1.")
+        db.session.expire_all()
+        assert db.session.get(User, world["ids"]["ml"]).email.startswith("anonyme-")
+        entry = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.entity == JOURNAL_ENTITY)).one()
+        assert entry.via == "job" and entry.changes["nombres"]["comptes"] == 1
+        assert schedule.run_job(db.engine, "conservation").message == (
+            "Rien n'avait dépassé sa durée de conservation.")
