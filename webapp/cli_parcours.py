@@ -107,6 +107,43 @@ def register_parcours_cli(app: Flask) -> None:
         for notice in outcome.notices:
             click.echo(f"Note : {notice}")
 
+    @parcours.command("purger", help="Purge légale des données des jeunes (décret 2015-59) : "
+                                     "supprime les lignes des jeunes au-delà de la durée de "
+                                     "conservation.")
+    @click.option("--simulation", is_flag=True,
+                  help="Compte ce qui serait supprimé, sans rien modifier.")
+    @click.option("--aujourdhui", metavar="JJ/MM/AAAA",
+                  help="Date de référence (par défaut : aujourd'hui).")
+    def parcours_purger(simulation: bool, aujourdhui: str | None) -> None:
+        from models.parcours.retention import TABLE_LABELS, TABLE_NAMES, purge_youth_data
+
+        today = clock.today()
+        if aujourdhui is not None:
+            try:
+                today = datetime.strptime(aujourdhui.strip(), "%d/%m/%Y").date()
+            except ValueError:
+                _fail(f"--aujourdhui : « {aujourdhui} » n'est pas une date valide au format "
+                      "JJ/MM/AAAA (par exemple 01/12/2026). Rien n'a été modifié.")
+        db.session.remove()  # the purge runs on its own connections, batch by batch
+        try:
+            report = purge_youth_data(db.engine, today=today, simulation=simulation, via="cli")
+        except Exception as exc:
+            _fail(f"La purge s'est interrompue ({type(exc).__name__}). Les lots déjà terminés "
+                  "sont supprimés en entier, aucun jeune n'est supprimé à moitié : relancez la "
+                  "commande pour terminer.")
+        title = "Simulation (rien n'a été modifié)" if simulation else "Purge terminée"
+        click.echo(f"{title} — date de référence {today:%d/%m/%Y}.")
+        click.echo("Limites appliquées :")
+        for line in report.cutoff.values():
+            click.echo(f"- {line}")
+        verb = "seraient supprimé(s)" if simulation else "supprimé(s)"
+        click.echo(f"Jeunes {verb} : {report.people}")
+        for name in TABLE_NAMES:
+            click.echo(f"- {TABLE_LABELS[name]} ({name}) : {report.counts[name]}")
+        click.echo(f"Conservés au-delà de la limite : {report.kept_followed} en dispositif "
+                   f"ouvert et suivi, {report.kept_cej} en CEJ (10 ans après la fin du contrat).")
+        click.echo(f"Sans date (ni naissance ni premier accueil), conservés : {report.undated}.")
+
     @parcours.command("generate", help="Écrit une extraction synthétique réaliste et le "
                                        "manifeste des anomalies injectées.")
     @click.argument("out", type=click.Path(path_type=Path))

@@ -51,6 +51,7 @@ from models.parcours.orm import (
 )
 from models.parcours.pseudonym import pseudonym_key, pseudonyms
 from models.parcours.reading import CHUNK_ROWS, FileInfo, Source, inspect, read_chunks
+from models.parcours.retention import purge_at_import
 from models.parcours.scoring import refresh_quality
 
 log = logging.getLogger(__name__)
@@ -449,7 +450,13 @@ def _store_observatory(engine: Engine, run: _Run) -> None:
 
 def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict[str, int],
               notices: list[str]) -> None:
-    """The switch-over: one transaction makes this import's extracts the current ones."""
+    """The switch-over: one transaction makes this import's extracts the current ones.
+
+    It also applies the retention rule (``retention.purge_at_import``): rows of young
+    people already past their limit are removed before the extracts become current.
+    The extract's counters, quality counts and observatory figures are computed before
+    that and describe the file as received, as they do after a weekly purge.
+    """
     extract_ids = list(run.extracts.values())
     with engine.begin() as conn:
         # Serialise switch-overs of the same missions locales (two imports of one ML and
@@ -465,6 +472,15 @@ def _activate(engine: Engine, run: _Run, checksums: dict[str, str], totals: dict
         with Session(bind=conn) as session:
             refresh_quality(session, extract_ids)
             session.flush()
+        # Retention (décret 2015-59): young people already past their limit are not kept,
+        # so an extract never brings purged people back. Counters, rule counts and the
+        # observatory's figures were computed above and keep describing the file as received.
+        dropped = purge_at_import(conn, extract_ids, run.today)
+        if dropped:
+            notices.append(f"{dropped} jeune(s) au-delà de la durée légale de conservation "
+                           "(27 ans, ou 11 ans après le premier accueil sans date de "
+                           "naissance) n'ont pas été conservés ; ils restent comptés dans "
+                           "les totaux et les indicateurs de l'extraction.")
         replaced = []
         for code in run.extracts:
             ids = conn.scalars(select(ParcoursExtract.id).where(
