@@ -74,6 +74,21 @@ def _clock_restored():
     clock._offset = saved
 
 
+def keep_everyone_at_import(mp: pytest.MonkeyPatch) -> None:
+    """Switch off the import-time retention rule (models.parcours.retention).
+
+    For tests that compare an import with the generator's manifest (or with figures
+    recomputed from the rows): the generator draws people of any age, and the manifest knows
+    nothing of retention. The rule itself is tested in test_parcours_retention.py.
+    """
+    mp.setattr("models.parcours.pipeline.purge_at_import", lambda *args, **kwargs: 0)
+
+
+@pytest.fixture
+def keep_everyone(monkeypatch):
+    keep_everyone_at_import(monkeypatch)
+
+
 # ---------------------------------------------------------------- databases
 @pytest.fixture(scope="session")
 def pg_cluster():

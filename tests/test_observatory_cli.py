@@ -21,7 +21,7 @@ from models.network.orm import MissionLocale
 from models.observatory.catalogue import tables_for
 from models.observatory.orm import ObservatoryAggregate
 from models.parcours.orm import ParcoursExtract
-from tests.conftest import make_app
+from tests.conftest import keep_everyone_at_import, make_app
 from tests.test_observatory_recompute import (
     EXTRACT,
     HEADER,
@@ -70,12 +70,17 @@ def import_folder(app, folder: Path):
 
 @pytest.fixture(scope="module")
 def region(database_url, tmp_path_factory):
+    # recalculer rebuilds the figures from the rows kept: the import-time purge would make
+    # them differ from those computed on the file as received (see README, limits)
+    mp = pytest.MonkeyPatch()
+    keep_everyone_at_import(mp)
     app = make_app(database_url)
     build_network(app)
     source = generate(tmp_path_factory.mktemp("extract"), SEED)
     (source / "manifest.json").unlink()
     import_folder(app, source)
     yield {"app": app, "source": source, "tmp": tmp_path_factory}
+    mp.undo()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -51,7 +51,8 @@ def by_rule(rows: set[tuple[str, str, str, str]]) -> dict[str, set]:
 
 
 @pytest.mark.parametrize("seed, zip_output", [(11, False), (29, True)])
-def test_findings_match_the_manifest_rule_by_rule(engine, tmp_path, seed, zip_output):
+def test_findings_match_the_manifest_rule_by_rule(engine, tmp_path, seed, zip_output,
+                                                  keep_everyone):
     manifest = generate_extract(tmp_path, jeunes=2500, seed=seed, defect_rate=0.02,
                                 missions_locales=MLS, period=PERIOD, today=TODAY,
                                 zip_output=zip_output)

@@ -19,7 +19,7 @@ def runner(app, world):
     return app.test_cli_runner()
 
 
-def test_generate_then_import_finds_exactly_the_manifest(runner, app, tmp_path):
+def test_generate_then_import_finds_exactly_the_manifest(runner, app, tmp_path, keep_everyone):
     out = tmp_path / "extrait"
     result = runner.invoke(args=["parcours", "generate", str(out), "--jeunes", "400",
                                  "--seed", "3", "--defect-rate", "0.03",

@@ -26,6 +26,7 @@ from models.parcours.pseudonym import MissingPseudonymKey, pseudonym_key
 from tests.parcours_helpers import (
     DISPOSITIFS_HEADER,
     JEUNES_HEADER,
+    KEY,
     PERIOD,
     clean_young,
     do_import,
@@ -359,7 +360,7 @@ def test_import_killed_before_the_switch_leaves_previous_data(engine, tmp_path, 
             s.add(r); s.commit(); iid = r.id
         pipeline._activate = lambda *a, **k: os._exit(9)
         pipeline.run_import(engine, iid, Path({str(folder)!r}), today=date(2026, 11, 23),
-                            key=b"k")
+                            key={KEY!r})
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env={**os.environ}, timeout=120)
@@ -403,7 +404,9 @@ def test_pseudonym_key_is_required_in_production(monkeypatch):
     assert pseudonym_key() == b"une-cle-longue"
 
 
-def test_the_key_changes_the_pseudonym(engine, tmp_path):
+def test_the_key_changes_the_pseudonym_and_a_second_key_is_refused(engine, tmp_path):
+    from models.operations.keycheck import WrongPseudonymKey
+    from models.operations.orm import AppState
     from models.parcours.pipeline import run_import
     from tests.parcours_helpers import TODAY, queue
 
@@ -411,6 +414,14 @@ def test_the_key_changes_the_pseudonym(engine, tmp_path):
     run_import(engine, queue(engine), folder, today=TODAY, key=b"cle-1")
     with Session(engine) as session:
         one = session.scalar(select(PqJeune.pseudo))
+    # the database remembers the key it was made with: another one is refused, nothing changes
+    with pytest.raises(WrongPseudonymKey, match="PARCOURS_PSEUDO_KEY"):
+        run_import(engine, queue(engine), folder, today=TODAY, key=b"cle-2")
+    with Session(engine) as session:
+        assert session.scalars(select(PqJeune.pseudo)).all() == [one]
+    # a fresh installation (no check value yet) with the other key: other pseudonyms
+    with engine.begin() as conn:
+        conn.execute(AppState.__table__.delete())
     run_import(engine, queue(engine), folder, today=TODAY, key=b"cle-2")
     with Session(engine) as session:
         two = session.scalar(select(PqJeune.pseudo))

@@ -422,7 +422,7 @@ def _dump(engine) -> str:
 
 
 def test_no_identity_reaches_the_database_logs_or_exports(app, client, world, tmp_path,
-                                                          caplog):
+                                                          caplog, keep_everyone):
     rows = [
         jeune(id_jeune="1", nom="Zanzibar", prenom="Oscarine", naissance="17/05/2004"),
         # Q01 (impossible birth date), Q09 duplicate identities, Q02, Q03

@@ -156,7 +156,8 @@ SCHEDULED = {name: _periodic(job, "tache_" + name.replace("-", "_"))
              for name, job in schedule.JOBS.items() if name != "relances-parrainage"}
 
 
-@huey.periodic_task(_due(schedule.JOBS["relances-parrainage"]))
+@huey.periodic_task(_due(schedule.JOBS["relances-parrainage"]),
+                    name="mentoring_follow_up_reminders")
 def mentoring_follow_up_reminders() -> int:
     """Every morning: remind the référents parrainage of the six-month follow-ups due and
     not recorded (idempotent: ``models.mentoring.reminders``); returns how many."""
