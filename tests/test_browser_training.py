@@ -127,7 +127,8 @@ def test_ml_registers_fills_cancels_and_sees_the_waitlist_promotion(
 
 # The element that has the focus, described as a person would read it.
 FOCUSED = """() => { const e = document.activeElement; if (!e) return '';
-  return [e.tagName, e.getAttribute('name') || '', (e.innerText || e.value || '').trim()]
+  return [e.tagName, e.getAttribute('name') || '',
+          (e.innerText || e.value || e.getAttribute('aria-label') || '').trim()]
     .join('|'); }"""
 
 

@@ -64,8 +64,7 @@ def test_the_servers_start_as_the_procfile_says():
 
 
 def test_the_form_reader_sends_back_what_a_browser_would():
-    pytest.importorskip("locust", reason="locust absent : pip install -e '.[dev]'")
-    locustfile = _load("loadtest_locustfile", ROOT / "bench" / "loadtest" / "locustfile.py")
+    forms = _load("loadtest_forms", ROOT / "bench" / "loadtest" / "html_forms.py")
     html = """
     <form method="post" action="/deconnexion"><input name="csrf_token" value="t"></form>
     <form method="post" action="/programmes/actions/3/modifier">
@@ -83,9 +82,16 @@ CAF</textarea>
       <input type="submit" name="go" value="Enregistrer">
       <input type="hidden" name="version_id" value="4">
     </form>"""
-    fields = locustfile.form_with(html, "version_id")
+    fields = forms.form_with(html, "version_id")
     assert fields == [("csrf_token", "t"), ("title", "Rencontres & ateliers"),
                       ("objective_id", "7"), ("status", "prevue"),
                       ("mission_locale_ids", "1"), ("mission_locale_ids", "3"),
                       ("partners", "Pôle emploi\nCAF"), ("version_id", "4")]
-    assert locustfile.form_with(html, "absent") is None
+    assert forms.form_with(html, "absent") is None
+
+
+def test_the_suite_never_imports_locust():
+    """Importing locust patches the process with gevent (threads become greenlets): the
+    next test files of the same pytest worker would then run on it (Playwright's sync API
+    refuses to start, subprocess waits change)."""
+    assert "locust" not in sys.modules and "gevent.monkey" not in sys.modules
