@@ -48,6 +48,8 @@ bench: setup
 	$(BIN)/python bench/funder_reports.py
 	$(BIN)/python bench/councils.py
 	$(BIN)/python bench/mentoring.py
+	$(BIN)/python bench/backup.py
+	$(BIN)/python bench/retention.py
 
 # The load test of the whole application (locust, SQLite then PostgreSQL): bench/loadtest/run.py.
 bench-charge: setup
