@@ -98,7 +98,11 @@ def _converter(column_type: types.TypeEngine) -> Callable[[Any], Any] | None:
 
 def table_digest(conn: Connection, table: Table) -> TableDigest:
     """Count and digest one table from the driver's raw rows (no ORM, no type processing:
-    the largest tables hold millions of rows), streamed in primary-key order."""
+    the largest tables hold millions of rows), streamed in primary-key order.
+
+    The digest is the SHA-256 of the whole table as one compact JSON array of rows
+    (``[[v1,v2,…],[…],…]``), fed batch by batch: the C encoder turns each batch of rows
+    into text in one call, and the result does not depend on the batch size."""
     converters = [(i, c) for i, column in enumerate(table.columns)
                   if (c := _converter(column.type)) is not None]
     order = list(table.primary_key.columns) or list(table.columns)
@@ -106,23 +110,25 @@ def table_digest(conn: Connection, table: Table) -> TableDigest:
     raw = conn.connection.dbapi_connection
     cursor = (raw.cursor(name=f"digest_{table.name}") if conn.dialect.name == "postgresql"
               else raw.cursor())
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"[")
     count = 0
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(FETCH):
-            lines = []
-            for row in rows:
-                values = list(row)
-                for index, convert in converters:
-                    if values[index] is not None:
-                        values[index] = convert(values[index])
-                lines.append(dumps(values))
-            count += len(lines)
-            digest.update(("\n".join(lines) + "\n").encode())
+            if converters:
+                rows = [list(row) for row in rows]
+                for values in rows:
+                    for index, convert in converters:
+                        if values[index] is not None:
+                            values[index] = convert(values[index])
+            if count:
+                digest.update(b",")
+            digest.update(dumps(rows)[1:-1].encode())
+            count += len(rows)
     finally:
         cursor.close()
+    digest.update(b"]")
     return TableDigest(rows=count, digest=digest.hexdigest())
 
 
