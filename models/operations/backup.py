@@ -306,13 +306,20 @@ def _pg_snapshot(url: str, target: Path) -> tuple[dict, str | None, str | None, 
             conn.begin()
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
             args, env = _libpq(engine.url)
-            done = subprocess.run(  # noqa: S603 (argument list, no shell)
+            # pg_dump (its own process) and the digests read the same snapshot side by side
+            dump = subprocess.Popen(  # noqa: S603 (argument list, no shell)
                 [_pg_bin("pg_dump"), "-Fc", "--no-owner", "--no-privileges",
                  f"--snapshot={snapshot}", "--file", str(target), *args],
-                capture_output=True, text=True, env=env)
-            if done.returncode != 0:
-                raise BackupError(f"pg_dump a échoué : {done.stderr.strip()[:500]}")
-            tables, revision, kcv = _describe(url, conn)  # the same instant as the dump
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            try:
+                tables, revision, kcv = _describe(url, conn)  # the same instant as the dump
+            except BaseException:
+                dump.kill()
+                dump.wait()
+                raise
+            _, errors = dump.communicate()
+            if dump.returncode != 0:
+                raise BackupError(f"pg_dump a échoué : {errors.strip()[:500]}")
             conn.rollback()
     finally:
         engine.dispose()
